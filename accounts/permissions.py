@@ -1,0 +1,52 @@
+"""What each organization role may do: decided here once, used by pages, the API, tasks and later apps."""
+
+from enum import StrEnum
+
+from accounts.models import Membership, Role
+
+
+class OrgPerm(StrEnum):
+    VIEW = "view"  # see the organization's jobs, proposals, contracts and money
+    MANAGE_ORGANIZATION = "manage_organization"  # name, country, time zone
+    MANAGE_MEMBERS = "manage_members"  # invite, change role, remove
+    POST_JOBS = "post_jobs"  # create, edit, publish, close jobs
+    HIRE = "hire"  # review proposals, invite freelancers, send offers, end contracts
+    MANAGE_PAYMENT_METHODS = "manage_payment_methods"
+    FUND = "fund"  # fund escrow, pay bonuses
+    APPROVE_PAYMENTS = "approve_payments"  # approve milestones and timesheets (release money)
+
+
+_ALL = frozenset(OrgPerm)
+ROLE_PERMISSIONS: dict[str, frozenset[OrgPerm]] = {
+    Role.OWNER: _ALL,
+    Role.ADMIN: _ALL,
+    Role.HIRING_MANAGER: frozenset({OrgPerm.VIEW, OrgPerm.POST_JOBS, OrgPerm.HIRE}),
+    Role.FINANCE: frozenset({OrgPerm.VIEW, OrgPerm.MANAGE_PAYMENT_METHODS, OrgPerm.FUND, OrgPerm.APPROVE_PAYMENTS}),
+    Role.MEMBER: frozenset({OrgPerm.VIEW}),
+}
+
+# Only an owner may make or unmake an owner; admins manage everyone else.
+ROLES_ONLY_OWNERS_MANAGE = frozenset({Role.OWNER})
+
+
+def role_allows(role: str, perm: OrgPerm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def role_in(user, organization_id: int) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, organization_id=organization_id).values_list("role", flat=True).first()
+
+
+def has_org_perm(user, organization_id: int, perm: OrgPerm) -> bool:
+    role = role_in(user, organization_id)
+    return role is not None and role_allows(role, perm)
+
+
+def organization_ids_with(user, perm: OrgPerm) -> list[int]:
+    """The organizations in which `user` may do `perm`: the base of every client-side scoped selector."""
+    if not user.is_authenticated:
+        return []
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+    return list(Membership.objects.filter(user=user, role__in=roles).values_list("organization_id", flat=True))

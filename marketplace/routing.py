@@ -1,0 +1,3 @@
+"""WebSocket routes; the messaging app adds its consumers here."""
+
+websocket_urlpatterns: list = []
