@@ -26,8 +26,11 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items):
+    # The hook sees the whole session's items: mark only the ones in this folder.
+    here = Path(__file__).parent
     for item in items:
-        item.add_marker(pytest.mark.browser)
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
