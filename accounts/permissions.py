@@ -50,3 +50,15 @@ def organization_ids_with(user, perm: OrgPerm) -> list[int]:
         return []
     roles = [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
     return list(Membership.objects.filter(user=user, role__in=roles).values_list("organization_id", flat=True))
+
+
+def may_manage_member(actor_role: str | None, target_role: str) -> bool:
+    """May someone with `actor_role` change or remove a member who holds `target_role`?"""
+    if actor_role is None or not role_allows(actor_role, OrgPerm.MANAGE_MEMBERS):
+        return False
+    return target_role not in ROLES_ONLY_OWNERS_MANAGE or actor_role == Role.OWNER
+
+
+def may_grant_role(actor_role: str | None, role: str) -> bool:
+    """May someone with `actor_role` give `role` to a member or an invitee?"""
+    return may_manage_member(actor_role, role)

@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY marketplace ./marketplace
+COPY accounts ./accounts
+COPY jobs ./jobs
+COPY contracts ./contracts
+COPY payments ./payments
+COPY messaging ./messaging
+RUN pip install .
+COPY . .
+RUN DEBUG=1 python manage.py collectstatic --noinput
+RUN useradd --create-home app && mkdir -p /app/var && chown -R app /app/var
+USER app
+EXPOSE 8000
+CMD ["uvicorn", "marketplace.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
