@@ -1,6 +1,16 @@
+import zoneinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
+from accounts import services
+from accounts.models import FreelancerProfile, Organization, ProfileLanguage, Role, Skill
 from accounts.services import Intent
 
 
@@ -29,3 +39,229 @@ class SignupForm(AllauthSignupForm):
         "intent",
         "organization_name",
     ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(self)
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(self)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me logged in"
+
+
+def _plain_labels(form: forms.Form) -> None:
+    """allauth shows placeholders that repeat the labels; ours are real labels, without a trailing colon."""
+    form.label_suffix = ""
+    for field in form.fields.values():
+        field.widget.attrs.pop("placeholder", None)
+
+
+def _timezone_widget() -> forms.TextInput:
+    return forms.TextInput(attrs={"list": "timezone-options", "autocomplete": "off", "spellcheck": "false"})
+
+
+def timezone_choices() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+class PlainForm(forms.Form):
+    """Our forms: labels without a trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ProfileForm(PlainForm):
+    """The freelancer profile page. The rules themselves live in services.profile_clean (the API uses them too)."""
+
+    headline = forms.CharField(
+        max_length=120, required=False, help_text="One line clients see first, e.g. “Django developer for SaaS”."
+    )
+    overview = forms.CharField(
+        widget=forms.Textarea, max_length=5000, required=False, help_text="What you do, for whom, and how you work."
+    )
+    hourly_rate = forms.DecimalField(
+        label="Hourly rate (USD)",
+        max_digits=8,
+        decimal_places=2,
+        required=False,
+        help_text="",
+    )
+    country = LazyTypedChoiceField(choices=[("", "—")] + list(countries), required=False)
+    timezone = forms.CharField(label="Time zone", max_length=64, widget=_timezone_widget())
+    work_start = forms.TimeField(label="Working hours start", widget=forms.TimeInput(attrs={"type": "time"}))
+    work_end = forms.TimeField(
+        label="Working hours end",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="In your time zone. An end before the start crosses midnight (22:00–06:00).",
+    )
+    availability_hours_per_week = forms.IntegerField(label="Available hours per week", min_value=0)
+    experience_level = forms.ChoiceField(choices=FreelancerProfile.ExperienceLevel.choices)
+    skills = forms.ModelMultipleChoiceField(
+        queryset=Skill.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        low, high = settings.MIN_HOURLY_RATE_CENTS / 100, settings.MAX_HOURLY_RATE_CENTS / 100
+        self.fields["hourly_rate"].help_text = f"In dollars, between ${low:,.2f} and ${high:,.2f}."
+        self.fields["hourly_rate"].widget.attrs.update({"min": f"{low:.2f}", "max": f"{high:.2f}", "step": "0.01"})
+        self.fields["availability_hours_per_week"].max_value = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
+        self.fields["availability_hours_per_week"].widget.attrs["max"] = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
+
+    @classmethod
+    def initial_for(cls, profile: FreelancerProfile) -> dict:
+        rate = profile.hourly_rate_cents
+        return {
+            "headline": profile.headline,
+            "overview": profile.overview,
+            "hourly_rate": (Decimal(rate) / 100).quantize(Decimal("0.01")) if rate is not None else None,
+            "country": profile.country.code or "",
+            "timezone": profile.timezone,
+            "work_start": profile.work_start,
+            "work_end": profile.work_end,
+            "availability_hours_per_week": profile.availability_hours_per_week,
+            "experience_level": profile.experience_level,
+            "skills": [s.pk for s in profile.skills.all()],
+        }
+
+    def clean_skills(self):
+        skills = self.cleaned_data["skills"]
+        if len(skills) > settings.MAX_PROFILE_SKILLS:
+            raise ValidationError(f"Choose at most {settings.MAX_PROFILE_SKILLS} skills.")
+        return skills
+
+    def clean(self):
+        data = super().clean()
+        rate = data.get("hourly_rate")
+        data["hourly_rate_cents"] = (
+            int((rate * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)) if rate is not None else None
+        )
+        if {"timezone", "work_start", "work_end"} <= data.keys():
+            try:
+                services.profile_clean(
+                    hourly_rate_cents=data["hourly_rate_cents"],
+                    timezone=data["timezone"],
+                    work_start=data["work_start"],
+                    work_end=data["work_end"],
+                )
+            except ValidationError as exc:
+                add_profile_errors(self, exc)
+        return data
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "headline": d["headline"],
+            "overview": d["overview"],
+            "hourly_rate_cents": d["hourly_rate_cents"],
+            "country": d["country"] or "",
+            "timezone": d["timezone"],
+            "work_start": d["work_start"],
+            "work_end": d["work_end"],
+            "availability_hours_per_week": d["availability_hours_per_week"],
+            "experience_level": d["experience_level"],
+            "skill_ids": [s.pk for s in d["skills"]],
+        }
+
+
+# The service names the rate in cents; the form shows dollars.
+_FORM_FIELD_FOR = {"hourly_rate_cents": "hourly_rate"}
+
+
+def add_profile_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError (keyed by service field names) on the form's own fields."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        name = _FORM_FIELD_FOR.get(field, field)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + sorted(((code, name) for code, name in settings.LANGUAGES), key=lambda c: c[1])
+
+
+class LanguageForm(PlainForm):
+    code = forms.ChoiceField(label="Language", choices=language_choices, required=False)
+    proficiency = forms.ChoiceField(
+        choices=ProfileLanguage.Proficiency.choices, initial=ProfileLanguage.Proficiency.FLUENT
+    )
+
+
+class BaseLanguageFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        codes = [f.cleaned_data["code"] for f in self.forms if f.cleaned_data.get("code")]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Each language can be listed once.")
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [
+            (f.cleaned_data["code"], f.cleaned_data["proficiency"]) for f in self.forms if f.cleaned_data.get("code")
+        ]
+
+
+LanguageFormSet = forms.formset_factory(LanguageForm, formset=BaseLanguageFormSet, extra=2, max_num=20)
+
+
+class PortfolioItemForm(PlainForm):
+    title = forms.CharField(max_length=120)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False)
+    url = forms.URLField(label="Link", required=False, assume_scheme="https")
+    image = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["image"].help_text = f"JPEG, PNG, GIF or WebP, up to {settings.MAX_IMAGE_BYTES / 1_048_576:.0f} MB."
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image:
+            services.validate_image(image)
+        return image
+
+
+class OrganizationForm(PlainForm):
+    name = forms.CharField(max_length=120)
+    country = LazyTypedChoiceField(choices=[("", "—")] + list(countries), required=False)
+    timezone = forms.CharField(label="Time zone", max_length=64, widget=_timezone_widget())
+
+    def clean_timezone(self):
+        value = self.cleaned_data["timezone"]
+        services.validate_timezone_name(value)
+        return value
+
+    @classmethod
+    def initial_for(cls, organization: Organization) -> dict:
+        return {
+            "name": organization.name,
+            "country": organization.country.code or "",
+            "timezone": organization.timezone,
+        }
+
+
+class InvitationForm(PlainForm):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(PlainForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class StartHiringForm(PlainForm):
+    organization_name = forms.CharField(label="Business name", max_length=120)

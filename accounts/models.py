@@ -168,6 +168,10 @@ class ProfileLanguage(models.Model):
     def __str__(self):
         return f"{self.code} ({self.proficiency})"
 
+    @property
+    def name(self) -> str:
+        return dict(settings.LANGUAGES).get(self.code, self.code)
+
 
 class PortfolioItem(models.Model):
     profile = models.ForeignKey(FreelancerProfile, on_delete=models.CASCADE, related_name="portfolio_items")

@@ -1,0 +1,302 @@
+"""Offers, contracts, fixed-price milestones and their history.
+
+Each stateful model has a `Status` and an `ALLOWED` transition map beside it; only the services in
+`contracts/services/` change a status, after checking the map under a row lock, and each change of a contract or a
+milestone leaves one event row (who, when, from, to, why).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organization
+from jobs.models import Job, Proposal
+
+
+class ContractType(models.TextChoices):
+    HOURLY = "hourly", "Hourly"
+    FIXED = "fixed", "Fixed price"
+
+
+# Hourly terms and fixed terms are mutually exclusive on an offer and on a contract.
+_TERMS_CONSISTENT = Q(
+    contract_type="hourly",
+    hourly_rate_cents__gt=0,
+    weekly_limit_hours__gt=0,
+    total_cents__isnull=True,
+) | Q(contract_type="fixed", total_cents__gt=0, hourly_rate_cents__isnull=True, weekly_limit_hours__isnull=True)
+
+
+class Offer(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    ALLOWED = {
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED},
+        Status.ACCEPTED: set(),
+        Status.DECLINED: set(),
+        Status.WITHDRAWN: set(),
+        Status.EXPIRED: set(),
+    }
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="offers")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers_received")
+    proposal = models.ForeignKey(Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers")
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers")
+    title = models.CharField(max_length=200)
+    contract_type = models.CharField(max_length=10, choices=ContractType.choices)
+    hourly_rate_cents = models.PositiveIntegerField(null=True, blank=True)
+    weekly_limit_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    total_cents = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    start_date = models.DateField()
+    message = models.TextField(max_length=5000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="offer_status_expiry_idx"),
+            models.Index(fields=["freelancer", "status"], name="offer_freelancer_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_TERMS_CONSISTENT, name="offer_terms_consistent"),
+            # One open offer per proposal: a second click on "Send offer" cannot make two.
+            models.UniqueConstraint(
+                fields=["proposal"],
+                condition=Q(status="pending", proposal__isnull=False),
+                name="one_pending_offer_per_proposal",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Offer #{self.pk}: {self.title}"
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.contract_type == ContractType.FIXED
+
+
+class OfferMilestone(models.Model):
+    """The milestones an offer proposes; accepting the offer copies them into real milestones."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=2000, blank=True)
+    amount_cents = models.PositiveIntegerField()
+    due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="offer_milestone_positive")]
+
+    def __str__(self):
+        return self.title
+
+
+class Contract(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        ENDED = "ended", "Ended"
+
+    class Outcome(models.TextChoices):
+        COMPLETED = "completed", "Work completed"
+        CANCELLED = "cancelled", "Cancelled before completion"
+
+    ALLOWED = {
+        Status.ACTIVE: {Status.PAUSED, Status.ENDED},
+        Status.PAUSED: {Status.ACTIVE, Status.ENDED},
+        Status.ENDED: set(),
+    }
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contracts")
+    freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts")
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="contracts")
+    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="contract")
+    title = models.CharField(max_length=200)
+    contract_type = models.CharField(max_length=10, choices=ContractType.choices)
+    # Hourly terms (billing itself is done weekly by the timesheet work; the terms are fixed at the start).
+    hourly_rate_cents = models.PositiveIntegerField(null=True, blank=True)
+    weekly_limit_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Fixed price: the agreed total; milestones added later make the milestones' sum larger than it.
+    total_cents = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    start_date = models.DateField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    end_reason = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="contract_org_status_idx"),
+            models.Index(fields=["freelancer", "status"], name="contract_freelancer_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_TERMS_CONSISTENT, name="contract_terms_consistent"),
+            models.CheckConstraint(
+                condition=Q(status="ended", ended_at__isnull=False) | (~Q(status="ended") & Q(ended_at__isnull=True)),
+                name="contract_ended_at_iff_ended",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Contract #{self.pk}: {self.title}"
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.contract_type == ContractType.FIXED
+
+    @property
+    def escrow_reference(self) -> str:
+        return f"contract:{self.pk}"
+
+
+class ContractEvent(models.Model):
+    """A contract's history: started, paused, resumed, ended (actor is null when the system did it)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"contract {self.contract_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class Milestone(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for funding"
+        FUNDED = "funded", "Funded"
+        SUBMITTED = "submitted", "Submitted"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REFUND_REQUESTED = "refund_requested", "Refund requested"
+        APPROVED = "approved", "Approved (released)"
+        REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    ALLOWED = {
+        Status.PENDING: {Status.FUNDED},
+        Status.FUNDED: {Status.SUBMITTED, Status.REFUND_REQUESTED},
+        Status.SUBMITTED: {Status.APPROVED, Status.CHANGES_REQUESTED},
+        # Sent back to the freelancer: the work is not submitted any more, so a refund may be asked again.
+        Status.CHANGES_REQUESTED: {Status.SUBMITTED, Status.REFUND_REQUESTED},
+        # The freelancer agrees (refund) or rejects it, which opens a dispute.
+        Status.REFUND_REQUESTED: {Status.REFUNDED, Status.DISPUTED},
+        Status.APPROVED: set(),
+        Status.REFUNDED: set(),
+        Status.DISPUTED: set(),
+    }
+    # Money is in the contract's escrow in exactly these states.
+    IN_ESCROW = (
+        Status.FUNDED,
+        Status.SUBMITTED,
+        Status.CHANGES_REQUESTED,
+        Status.REFUND_REQUESTED,
+        Status.DISPUTED,
+    )
+    # The freelancer is working on it (funded and not finished): a fixed-price contract is not waiting for money.
+    IN_PROGRESS = (Status.FUNDED, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.REFUND_REQUESTED)
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=2000, blank=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="USD")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    funded_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    # The charge and the refund commit on their own before the milestone records them (payments' rule for gateway
+    # calls), so each is first claimed here: the funding request's key while its charge runs (a replay of the same
+    # request finds it and changes nothing), and when the agreed refund started.
+    fund_idempotency_key = models.CharField(max_length=255, blank=True)
+    funding_started_at = models.DateTimeField(null=True, blank=True)
+    refund_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="milestone_status_submitted_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="milestone_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def in_escrow(self) -> bool:
+        return self.status in self.IN_ESCROW
+
+
+class MilestoneEvent(models.Model):
+    """One row per milestone transition (actor is null when the system did it, e.g. auto-approval)."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.TextField(max_length=5000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"milestone {self.milestone_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class MilestoneSubmission(models.Model):
+    """What the freelancer handed in: a message and files. Each (re)submission is its own row."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="submissions")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    message = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"submission {self.pk} of milestone {self.milestone_id}"
+
+
+class SubmissionFile(models.Model):
+    submission = models.ForeignKey(MilestoneSubmission, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="milestones/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name

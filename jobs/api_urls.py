@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from jobs import api
+
+router = SimpleRouter()
+router.register("jobs", api.JobViewSet, basename="job")
+router.register("proposals", api.ProposalViewSet, basename="proposal")
+router.register("job-invitations", api.InvitationViewSet, basename="job-invitation")
+router.register("talent", api.TalentViewSet, basename="talent")
+router.register("saved-searches", api.SavedSearchViewSet, basename="saved-search")
+
+urlpatterns = router.urls

@@ -29,6 +29,11 @@ class IntIdsField(ArrayField):
             return super().cast_db_type(connection)
         return "text"
 
+    def get_placeholder(self, value, compiler, connection):
+        if connection.vendor == "postgresql":
+            return super().get_placeholder(value, compiler, connection)
+        return "%s"
+
     def get_db_prep_value(self, value, connection, prepared=False):
         if connection.vendor == "postgresql":
             return super().get_db_prep_value(value, connection, prepared)

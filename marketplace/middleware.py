@@ -29,5 +29,23 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         # The API docs page (Swagger UI from the sidecar) runs an inline bootstrap script.
         if not request.path.startswith("/api/docs"):
-            response.headers.setdefault("Content-Security-Policy", settings.CSP_POLICY)
+            response.headers.setdefault("Content-Security-Policy", content_security_policy())
         return response
+
+
+# Stripe.js (card collection) loads from js.stripe.com, talks to api.stripe.com and frames its card fields:
+# allowed only when Stripe keys are configured, so the sandbox keeps the strict 'self'-only policy.
+_STRIPE_SOURCES = {
+    "script-src": "https://js.stripe.com",
+    "frame-src": "https://js.stripe.com https://hooks.stripe.com",
+    "connect-src": "https://api.stripe.com",
+}
+
+
+def content_security_policy() -> str:
+    if not settings.STRIPE_PUBLISHABLE_KEY:
+        return settings.CSP_POLICY
+    directives = dict(part.strip().split(" ", 1) for part in settings.CSP_POLICY.split(";") if part.strip())
+    for name, sources in _STRIPE_SOURCES.items():
+        directives[name] = directives.get(name, "'self'") + " " + sources
+    return "; ".join(f"{name} {value}" for name, value in directives.items())

@@ -23,6 +23,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_ID = 1
 SITE_NAME = "Workbench"
+# Absolute links in e-mails sent outside a request (invitations): where users reach the site.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 INSTALLED_APPS = [
     "daphne",
@@ -132,6 +134,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Periodic work; each app adds its entries (the database scheduler picks them up at start).
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["payments-release-matured-holds"] = {
+    "task": "payments.tasks.release_matured_holds",
+    "schedule": timedelta(minutes=15),
+}
+CELERY_BEAT_SCHEDULE["payments-reconcile-pending"] = {
+    "task": "payments.tasks.reconcile_pending_operations",
+    "schedule": timedelta(minutes=5),
+}
 
 # --- Auth and accounts (django-allauth)
 AUTH_USER_MODEL = "accounts.User"
@@ -156,7 +166,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Failed logins are limited per IP and per account; sign-ups per IP (allauth's own limiter, on the cache).
 ACCOUNT_RATE_LIMITS = {
@@ -182,6 +192,11 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 PAYMENT_GATEWAY = "stripe" if STRIPE_SECRET_KEY else "sandbox"
 DEFAULT_CURRENCY = "USD"
+PAYMENT_CURRENCIES = env.list("PAYMENT_CURRENCIES", default=["USD"])
+# The largest single charge, release, refund or payout we accept (cents): $1,000,000.
+MAX_PAYMENT_CENTS = env.int("MAX_PAYMENT_CENTS", default=100_000_000)
+# A gateway operation still pending after this long is looked up at the gateway and settled by the reconcile job.
+RECONCILE_AFTER_MINUTES = env.int("RECONCILE_AFTER_MINUTES", default=10)
 
 # --- Business rules (PRODUCT.md); every number is a setting ---
 FREELANCER_FEE_PERCENT = env.int("FREELANCER_FEE_PERCENT", default=10)
@@ -200,6 +215,11 @@ MIN_HOURLY_RATE_CENTS = env.int("MIN_HOURLY_RATE_CENTS", default=300)
 MAX_HOURLY_RATE_CENTS = env.int("MAX_HOURLY_RATE_CENTS", default=99_900)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=2 * 1024 * 1024)
+# Freelancer profiles (accounts): the longest daily working window, and how much a profile may list.
+MAX_WORKING_WINDOW_MINUTES = env.int("MAX_WORKING_WINDOW_MINUTES", default=16 * 60)
+MAX_AVAILABILITY_HOURS_PER_WEEK = env.int("MAX_AVAILABILITY_HOURS_PER_WEEK", default=80)
+MAX_PROFILE_SKILLS = env.int("MAX_PROFILE_SKILLS", default=15)
+MAX_PORTFOLIO_ITEMS = env.int("MAX_PORTFOLIO_ITEMS", default=12)
 
 # --- API ---
 REST_FRAMEWORK = {
@@ -278,3 +298,42 @@ LOGGING = {
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 
 FORM_RENDERER = "marketplace.forms.FormRenderer"
+
+# --- Jobs and search (issue 3) ---
+SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
+# Relevance is ranked among at most this many newest matches (ENVIRONMENT.md "Search at marketplace scale").
+SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=500)
+SAVED_SEARCH_MAX_NOTIFIED = env.int("SAVED_SEARCH_MAX_NOTIFIED", default=10)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "JobStatusEnum": "jobs.models.Job.Status",
+        "JobCloseReasonEnum": "jobs.models.Job.CloseReason",
+        "ProposalStatusEnum": "jobs.models.Proposal.Status",
+        "JobInvitationStatusEnum": "jobs.models.Invitation.Status",
+        "JobDurationEnum": "jobs.models.Duration",
+    }
+)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "jobs-saved-searches-notify": {"task": "jobs.tasks.saved_searches_notify", "schedule": timedelta(minutes=15)},
+        "jobs-talent-index-refresh": {"task": "jobs.tasks.talent_index_refresh_stale", "schedule": timedelta(minutes=5)},
+        "jobs-windows-refresh": {"task": "jobs.tasks.job_windows_refresh", "schedule": timedelta(hours=6)},
+    }
+)
+
+# --- Offers, contracts and milestones (issue 4) ---
+MAX_WEEKLY_HOUR_LIMIT = env.int("MAX_WEEKLY_HOUR_LIMIT", default=80)
+MAX_OFFER_MILESTONES = env.int("MAX_OFFER_MILESTONES", default=20)
+MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000_000)
+MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "contracts-offers-expire": {"task": "contracts.tasks.offers_expire_due", "schedule": timedelta(minutes=15)},
+        "contracts-milestones-auto-approve": {
+            "task": "contracts.tasks.milestones_auto_approve_due",
+            "schedule": timedelta(minutes=15),
+        },
+    }
+)
+# A funding charge claimed but never recorded (a crashed request) may be retried with a new key after this long.
+MILESTONE_FUNDING_TIMEOUT_SECONDS = env.int("MILESTONE_FUNDING_TIMEOUT_SECONDS", default=600)

@@ -1,3 +1,11 @@
+from django.urls import path
+
+from messaging import views
+
 app_name = "messaging"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("conversations/", views.conversations, name="conversations"),
+    path("conversations/<int:conversation_id>/", views.conversation, name="conversation"),
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -34,8 +34,10 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Each test gets its own media folder, a clean cache (rate limits!) and mail kept in memory."""
+    """Each test gets its own media folder, a clean cache (rate limits!), mail kept in memory, fast hashing."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2's real cost (about half a second per hash here) is not what tests check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     cache.clear()
     yield

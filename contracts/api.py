@@ -1,0 +1,431 @@
+"""/api/v1/ for offers, contracts and milestones: the same services and selectors as the pages.
+
+Reads are scoped by the selectors (not a party → 404); who may act is decided by the services (a party without the
+role → 403); a transition the rules refuse is 409 with a stable code (e.g. "milestone_not_funded").
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from contracts import selectors
+from contracts.models import (
+    Contract,
+    ContractType,
+    Milestone,
+    MilestoneSubmission,
+    Offer,
+    OfferMilestone,
+    SubmissionFile,
+)
+from contracts.services import contracts as contract_services
+from contracts.services import milestones as milestone_services
+from contracts.services import offers as offer_services
+from contracts.services.offers import MilestoneTerms, OfferTerms
+from marketplace.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
+
+ERROR = inline_serializer("ContractsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
+BAD_INPUT = OpenApiResponse(ERROR, description="Invalid input.")
+FORBIDDEN = OpenApiResponse(ERROR, description="A party to it, but your role does not allow this.")
+NOT_FOUND = OpenApiResponse(ERROR, description="Not found, or not yours.")
+CONFLICT = OpenApiResponse(ERROR, description="A rule refused it; `code` says which (e.g. milestone_not_funded).")
+ACTION_ERRORS = {400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT}
+
+
+# --- Serializers ---
+
+
+class MilestoneTermsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OfferMilestone
+        fields = ["title", "description", "amount_cents", "due_date"]
+        extra_kwargs = {"amount_cents": {"min_value": 1}}
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    freelancer_name = serializers.CharField(source="freelancer.display_name", read_only=True)
+    milestones = MilestoneTermsSerializer(many=True, read_only=True)
+    contract = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "freelancer",
+            "freelancer_name",
+            "proposal",
+            "job",
+            "title",
+            "contract_type",
+            "hourly_rate_cents",
+            "weekly_limit_hours",
+            "total_cents",
+            "currency",
+            "start_date",
+            "message",
+            "status",
+            "created_at",
+            "expires_at",
+            "responded_at",
+            "decline_reason",
+            "milestones",
+            "contract",
+        ]
+        read_only_fields = fields
+
+    def get_contract(self, offer) -> int | None:
+        contract = getattr(offer, "contract", None) if offer.status == Offer.Status.ACCEPTED else None
+        return contract.pk if contract else None
+
+
+class OfferCreateSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="The hiring organization's id.")
+    proposal = serializers.IntegerField(required=False, help_text="Make the offer from this proposal…")
+    freelancer = serializers.IntegerField(required=False, help_text="…or straight to this freelancer profile id.")
+    title = serializers.CharField(max_length=200)
+    contract_type = serializers.ChoiceField(choices=ContractType.choices)
+    hourly_rate_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    weekly_limit_hours = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=32767)
+    total_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2_147_483_647)
+    start_date = serializers.DateField()
+    message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    milestones = MilestoneTermsSerializer(many=True, required=False, default=list)
+
+    def validate(self, attrs):
+        if ("proposal" in attrs) == ("freelancer" in attrs):
+            raise serializers.ValidationError({"proposal": "Send either a proposal or a freelancer."})
+        try:
+            offer_services.offer_terms_clean(self.terms(attrs))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+    @staticmethod
+    def terms(attrs) -> OfferTerms:
+        return OfferTerms(
+            contract_type=attrs["contract_type"],
+            start_date=attrs["start_date"],
+            hourly_rate_cents=attrs.get("hourly_rate_cents"),
+            weekly_limit_hours=attrs.get("weekly_limit_hours"),
+            total_cents=attrs.get("total_cents"),
+            milestones=[MilestoneTerms(**m) for m in attrs.get("milestones", [])],
+        )
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class SubmissionFileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubmissionFile
+        fields = ["id", "name", "content_type", "size", "created_at"]
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    files = SubmissionFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MilestoneSubmission
+        fields = ["id", "message", "submitted_by", "created_at", "files"]
+
+
+class ContractMilestoneSerializer(serializers.ModelSerializer):
+    submissions = SubmissionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "contract",
+            "position",
+            "title",
+            "description",
+            "amount_cents",
+            "currency",
+            "due_date",
+            "status",
+            "created_at",
+            "funded_at",
+            "submitted_at",
+            "approved_at",
+            "refunded_at",
+            "submissions",
+        ]
+        read_only_fields = fields
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    freelancer_name = serializers.CharField(source="freelancer.display_name", read_only=True)
+    escrow_cents = serializers.SerializerMethodField(help_text="The sum of milestone amounts held in escrow.")
+    awaiting_funding = serializers.SerializerMethodField(help_text="Fixed price: no funded work and a milestone waits.")
+    end_outcome = serializers.CharField(read_only=True, help_text="Once ended: completed or cancelled (else empty).")
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "freelancer",
+            "freelancer_name",
+            "job",
+            "offer",
+            "title",
+            "contract_type",
+            "hourly_rate_cents",
+            "weekly_limit_hours",
+            "total_cents",
+            "currency",
+            "status",
+            "start_date",
+            "started_at",
+            "ended_at",
+            "ended_by",
+            "end_outcome",
+            "end_reason",
+            "escrow_cents",
+            "awaiting_funding",
+        ]
+        read_only_fields = fields
+
+    def get_escrow_cents(self, contract) -> int:
+        return contract.escrow_cents or 0
+
+    def get_awaiting_funding(self, contract) -> bool:
+        return selectors.awaiting_funding(contract)
+
+
+class EndSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Contract.Outcome.choices)
+    reason = serializers.CharField(max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class RequiredNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class SubmitSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=5000)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+# --- Views ---
+
+
+@extend_schema(tags=["offers"])
+class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = OfferSerializer
+    queryset = Offer.objects.none()  # for the schema; requests use get_queryset
+    filterset_fields = ["status", "contract_type", "organization"]
+
+    def get_queryset(self):
+        return selectors.offers_visible_to(self.request.user).prefetch_related("milestones")
+
+    @extend_schema(request=OfferCreateSerializer, responses={201: OfferSerializer, **ACTION_ERRORS})
+    def create(self, request):
+        data = OfferCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attrs = data.validated_data
+        offer = offer_services.offer_create(
+            actor=request.user,
+            organization_id=attrs["organization"],
+            terms=OfferCreateSerializer.terms(attrs),
+            title=attrs["title"],
+            message=attrs["message"],
+            proposal_id=attrs.get("proposal"),
+            freelancer_profile_id=attrs.get("freelancer"),
+        )
+        return Response(OfferSerializer(self.get_queryset().get(pk=offer.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ContractSerializer, **ACTION_ERRORS}, summary="Accept (freelancer)")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        offer = self.get_object()
+        contract = offer_services.offer_accept(actor=request.user, offer_id=offer.pk)
+        return Response(ContractSerializer(_contract_for(request.user, contract.pk)).data)
+
+    @extend_schema(request=DeclineSerializer, responses={200: OfferSerializer, **ACTION_ERRORS}, summary="Decline")
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        offer = self.get_object()
+        data = DeclineSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer_services.offer_decline(actor=request.user, offer_id=offer.pk, reason=data.validated_data["reason"])
+        return Response(OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+
+    @extend_schema(request=None, responses={200: OfferSerializer, **ACTION_ERRORS}, summary="Withdraw (client)")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        offer = self.get_object()
+        offer_services.offer_withdraw(actor=request.user, offer_id=offer.pk)
+        return Response(OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+
+
+def _contract_for(user, contract_id: int) -> Contract:
+    return selectors.contracts_visible_to(user).prefetch_related("milestones").get(pk=contract_id)
+
+
+@extend_schema(tags=["contracts"])
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ContractSerializer
+    queryset = Contract.objects.none()  # for the schema; requests use get_queryset
+    filterset_fields = ["status", "contract_type", "organization"]
+
+    def get_queryset(self):
+        return selectors.contracts_visible_to(self.request.user).prefetch_related("milestones")
+
+    @extend_schema(request=EndSerializer, responses={200: ContractSerializer, **ACTION_ERRORS}, summary="End")
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        contract = self.get_object()
+        data = EndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contract_services.contract_end(actor=request.user, contract_id=contract.pk, **data.validated_data)
+        return Response(ContractSerializer(_contract_for(request.user, contract.pk)).data)
+
+
+@extend_schema(tags=["contracts"])
+class ContractMilestoneViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """/contracts/{contract_id}/milestones/: the contract's milestones; POST adds one (client, HIRE)."""
+
+    serializer_class = ContractMilestoneSerializer
+    queryset = Milestone.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        contract = _contract_for_nested(self.request.user, self.kwargs["contract_id"])
+        return (
+            selectors.milestones_visible_to(self.request.user)
+            .filter(contract=contract)
+            .prefetch_related("submissions__files")
+        )
+
+    @extend_schema(responses={200: ContractMilestoneSerializer(many=True), 404: NOT_FOUND})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=MilestoneTermsSerializer, responses={201: ContractMilestoneSerializer, **ACTION_ERRORS})
+    def create(self, request, contract_id=None):
+        contract = _contract_for_nested(request.user, contract_id)
+        data = MilestoneTermsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        milestone = milestone_services.milestone_add(
+            actor=request.user, contract_id=contract.pk, milestone=MilestoneTerms(**data.validated_data)
+        )
+        return Response(ContractMilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
+
+
+def _contract_for_nested(user, contract_id) -> Contract:
+    return get_object_or_404(selectors.contracts_visible_to(user), pk=contract_id)
+
+
+@extend_schema(tags=["milestones"])
+class MilestoneViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ContractMilestoneSerializer
+    queryset = Milestone.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        return selectors.milestones_visible_to(self.request.user).prefetch_related("submissions__files")
+
+    def _done(self, milestone_id: int) -> Response:
+        return Response(ContractMilestoneSerializer(self.get_queryset().get(pk=milestone_id)).data)
+
+    @extend_schema(
+        request=None,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={200: ContractMilestoneSerializer, **ACTION_ERRORS},
+        summary="Fund into escrow (client, FUND): charges the amount plus the client fee",
+    )
+    @action(detail=True, methods=["post"])
+    def fund(self, request, pk=None):
+        milestone = self.get_object()
+        key = idempotency_key_from_request(request, action="milestone_fund")
+        milestone_services.milestone_fund(actor=request.user, milestone_id=milestone.pk, request_key=key)
+        return self._done(milestone.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": SubmitSerializer, "application/json": SubmitSerializer},
+        responses={200: ContractMilestoneSerializer, **ACTION_ERRORS},
+        summary="Submit work (freelancer): a message and files",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def submit(self, request, pk=None):
+        milestone = self.get_object()
+        data = SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        milestone_services.milestone_submit(
+            actor=request.user,
+            milestone_id=milestone.pk,
+            message=data.validated_data["message"],
+            files=data.validated_data["files"],
+        )
+        return self._done(milestone.pk)
+
+    @extend_schema(
+        request=NoteSerializer,
+        responses={200: ContractMilestoneSerializer, **ACTION_ERRORS},
+        summary="Approve and release (client, APPROVE_PAYMENTS)",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        milestone = self.get_object()
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        milestone_services.milestone_approve(actor=request.user, milestone_id=milestone.pk, **data.validated_data)
+        return self._done(milestone.pk)
+
+    @extend_schema(request=RequiredNoteSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, pk=None):
+        milestone = self.get_object()
+        data = RequiredNoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        milestone_services.milestone_request_changes(
+            actor=request.user, milestone_id=milestone.pk, **data.validated_data
+        )
+        return self._done(milestone.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path="request-refund")
+    def request_refund(self, request, pk=None):
+        milestone = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        milestone_services.milestone_request_refund(
+            actor=request.user, milestone_id=milestone.pk, **data.validated_data
+        )
+        return self._done(milestone.pk)
+
+    @extend_schema(request=NoteSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path="agree-refund")
+    def agree_refund(self, request, pk=None):
+        milestone = self.get_object()
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        milestone_services.milestone_agree_refund(actor=request.user, milestone_id=milestone.pk, **data.validated_data)
+        return self._done(milestone.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path="reject-refund")
+    def reject_refund(self, request, pk=None):
+        milestone = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        milestone_services.milestone_reject_refund(actor=request.user, milestone_id=milestone.pk, **data.validated_data)
+        return self._done(milestone.pk)

@@ -1,0 +1,41 @@
+from django import template
+
+from payments.fees import charge_total
+from payments.templatetags.money import money
+
+register = template.Library()
+
+
+@register.simple_tag
+def contract_terms(contract) -> str:
+    """One line of terms for an offer or a contract."""
+    if contract.contract_type == "hourly":
+        rate = money(contract.hourly_rate_cents, contract.currency)
+        return f"{rate}/hour, up to {contract.weekly_limit_hours} h/week"
+    return f"Fixed price {money(contract.total_cents, contract.currency)}"
+
+
+@register.filter
+def with_client_fee(cents: int) -> int:
+    """What funding `cents` charges the client's card: the amount plus the client fee (payments computes it)."""
+    return charge_total(cents)[0]
+
+
+_BADGES = {
+    "accepted": "badge-success",
+    "active": "badge-success",
+    "approved": "badge-success",
+    "funded": "badge-success",
+    "pending": "badge-warning",
+    "submitted": "badge-warning",
+    "changes_requested": "badge-warning",
+    "refund_requested": "badge-warning",
+    "paused": "badge-warning",
+    "disputed": "badge-danger",
+    "declined": "badge-danger",
+}
+
+
+@register.filter
+def badge_class(status: str) -> str:
+    return _BADGES.get(status, "")

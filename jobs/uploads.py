@@ -1,0 +1,58 @@
+"""Upload checks by content, not by name: the first bytes decide the type, the size is capped by a setting."""
+
+import io
+import zipfile
+
+from django.conf import settings
+
+from marketplace.errors import DomainError
+
+ALLOWED_TYPES_TEXT = "PDF, PNG, JPEG, plain text or Word (.docx)"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def sniff_content_type(head: bytes, read_all) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        # Any zip starts like this; a .docx is a zip holding the Word document part.
+        try:
+            with zipfile.ZipFile(io.BytesIO(read_all())) as archive:
+                return DOCX if "word/document.xml" in archive.namelist() else None
+        except zipfile.BadZipFile:
+            return None
+    data = read_all()
+    if b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain"
+
+
+def check_upload(uploaded) -> str:
+    """The content type of `uploaded` if it is small enough and of an allowed kind; a DomainError otherwise."""
+    if uploaded.size > settings.MAX_UPLOAD_BYTES:
+        limit_mb = settings.MAX_UPLOAD_BYTES / (1024 * 1024)
+        raise DomainError("upload_too_large", f"“{uploaded.name}” is larger than {limit_mb:g} MB.", status=400)
+    if uploaded.size == 0:
+        raise DomainError("upload_empty", f"“{uploaded.name}” is empty.", status=400)
+
+    def read_all() -> bytes:
+        uploaded.seek(0)
+        return uploaded.read()
+
+    uploaded.seek(0)
+    head = uploaded.read(16)
+    content_type = sniff_content_type(head, read_all)
+    uploaded.seek(0)
+    if content_type is None:
+        raise DomainError(
+            "upload_type", f"“{uploaded.name}” is not a file type we accept ({ALLOWED_TYPES_TEXT}).", status=400
+        )
+    return content_type

@@ -1,0 +1,413 @@
+"""Job pages: parse input, call one service or selector, render. Domain errors become messages."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import OrgPerm
+from jobs import forms, selectors, services
+from jobs.models import Job, Proposal
+from jobs.search import job_search, talent_search
+from marketplace.errors import DomainError
+from messaging import services as messaging_services
+
+
+def _fail(request, exc: DomainError) -> None:
+    messages.error(request, exc.detail)
+
+
+def _job_or_404(request, job_id: int) -> Job:
+    job = selectors.job_get(user=request.user, job_id=job_id)
+    if job is None:
+        raise Http404
+    return job
+
+
+def _form_error(form, exc: DomainError) -> None:
+    form.add_error(None, ValidationError(exc.detail, code=exc.code))
+
+
+# --- Job search (freelancers) ---
+
+
+@login_required
+def search(request):
+    form = forms.JobSearchForm(request.GET or None)
+    params = form.to_params() if request.GET else forms.JobSearchForm().to_params()
+    page = job_search(params=params, user=request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form if request.GET else forms.JobSearchForm(),
+        "page": page,
+        "query": query.urlencode(),
+        "has_profile": selectors.freelancer_window(request.user) is not None,
+        "save_form": forms.SavedSearchForm(initial={"query": query.urlencode()}),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "jobs/partials/search_results.html" if partial else "jobs/search.html"
+    return render(request, template, context)
+
+
+# --- Job pages ---
+
+
+def detail(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    context = {
+        "job": job,
+        "can_manage": request.user.is_authenticated and selectors.can(request.user, job, OrgPerm.POST_JOBS),
+        "can_review": request.user.is_authenticated and selectors.can(request.user, job, OrgPerm.VIEW),
+        "my_proposal": selectors.live_proposal_of(user=request.user, job=job),
+        "invitation": selectors.invitation_of(user=request.user, job=job),
+        "close_form": forms.CloseJobForm(),
+    }
+    return render(request, "jobs/detail.html", context)
+
+
+def _organization_field(request, form):
+    from django import forms as django_forms
+
+    organizations = selectors.organizations_for_posting(request.user)
+    form.fields["organization"] = django_forms.ModelChoiceField(
+        queryset=organizations, empty_label=None, label="Post for", initial=organizations.first()
+    )
+    form.order_fields(["organization"])
+    return organizations
+
+
+@login_required
+def create(request):
+    form = forms.JobForm(request.POST or None, request.FILES or None)
+    organizations = _organization_field(request, form)
+    if not organizations.exists():
+        messages.error(request, "Join or start an organization that can post jobs first.")
+        return redirect("dashboard")
+    if not request.POST:
+        first = organizations.first()
+        form.initial.update(
+            {"timezone": first.timezone, "budget_type": Job.BudgetType.HOURLY, "visibility": Job.Visibility.PUBLIC}
+        )
+        form.initial.setdefault("work_start", "09:00")
+        form.initial.setdefault("work_end", "17:00")
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.job_create(
+                user=request.user,
+                organization_id=form.cleaned_data["organization"].pk,
+                fields=form.to_fields(),
+                attachments=form.cleaned_data["attachments"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            if "publish" in request.POST:
+                return _publish(request, job.pk)
+            messages.success(request, "Draft saved. Publish it when it is ready.")
+            return redirect("jobs:detail", job.pk)
+    return render(request, "jobs/form.html", {"form": form, "job": None}, status=400 if form.errors else 200)
+
+
+@login_required
+def edit(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    if not selectors.can(request.user, job, OrgPerm.POST_JOBS):
+        raise Http404
+    form = forms.JobForm(request.POST or None, request.FILES or None, initial=forms.JobForm.initial_for(job))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.job_update(user=request.user, job_id=job.pk, fields=form.to_fields())
+            for uploaded in form.cleaned_data["attachments"]:
+                services.job_attachment_add(user=request.user, job_id=job.pk, uploaded=uploaded)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Job saved.")
+            return redirect("jobs:detail", job.pk)
+    return render(request, "jobs/form.html", {"form": form, "job": job}, status=400 if form.errors else 200)
+
+
+def _publish(request, job_id: int):
+    try:
+        services.job_publish(user=request.user, job_id=job_id)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "Your job is open: freelancers can find it and send proposals.")
+    return redirect("jobs:detail", job_id)
+
+
+@login_required
+@require_POST
+def publish(request, job_id: int):
+    return _publish(request, job_id)
+
+
+@login_required
+@require_POST
+def close(request, job_id: int):
+    form = forms.CloseJobForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whether the job was filled or cancelled.")
+        return redirect("jobs:detail", job_id)
+    try:
+        services.job_close(user=request.user, job_id=job_id, **form.cleaned_data)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "The job is closed.")
+    return redirect("jobs:detail", job_id)
+
+
+@login_required
+def my_jobs(request):
+    status = request.GET.get("status", "")
+    if status not in Job.Status.values:
+        status = ""
+    context = {
+        "jobs": selectors.organization_jobs(user=request.user, status=status),
+        "status": status,
+        "statuses": Job.Status.choices,
+        "can_post": selectors.organizations_for_posting(request.user).exists(),
+    }
+    return render(request, "jobs/my_jobs.html", context)
+
+
+def job_attachment(request, job_id: int, attachment_id: int):
+    """Served through the job's visibility check, always as a download (never rendered by the browser)."""
+    job = _job_or_404(request, job_id)
+    attachment = next((a for a in job.attachments.all() if a.pk == attachment_id), None)
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+@login_required
+def proposal_attachment(request, proposal_id: int, attachment_id: int):
+    proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
+    attachment = next((a for a in proposal.attachments.all() if a.pk == attachment_id), None) if proposal else None
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+# --- Proposals ---
+
+
+@login_required
+def propose(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    form = forms.ProposalForm(request.POST or None, request.FILES or None, job=job)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_submit(user=request.user, job_id=job.pk, **form.service_kwargs())
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Proposal sent.")
+            return redirect("jobs:proposal_detail", proposal.pk)
+    return render(request, "jobs/propose.html", {"job": job, "form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def review(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    if not selectors.can(request.user, job, OrgPerm.VIEW):
+        raise Http404
+    sort = request.GET.get("sort", "newest")
+    context = {
+        "job": job,
+        "rows": selectors.with_overlap(selectors.proposals_for_review(user=request.user, job=job, sort=sort), job),
+        "sort": sort,
+        "sorts": [("newest", "Newest"), ("rate", "Rate or bid"), ("score", "Job success"), ("overlap", "Overlap")],
+        "can_hire": selectors.can(request.user, job, OrgPerm.HIRE),
+    }
+    return render(request, "jobs/review.html", context)
+
+
+@login_required
+def proposal_detail(request, proposal_id: int):
+    proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
+    if proposal is None:
+        raise Http404
+    context = {
+        "proposal": proposal,
+        "is_author": proposal.freelancer.user_id == request.user.pk,
+        "can_hire": selectors.can(request.user, proposal.job, OrgPerm.HIRE),
+    }
+    return render(request, "jobs/proposal_detail.html", context)
+
+
+def _proposal_action(request, proposal_id: int, service, success: str, next_url: str | None = None):
+    try:
+        proposal = service(user=request.user, proposal_id=proposal_id)
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal_id]))
+    messages.success(request, success)
+    return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal.pk]))
+
+
+def _safe_next(request) -> str | None:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    return target if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else None
+
+
+@login_required
+@require_POST
+def proposal_shortlist(request, proposal_id: int):
+    return _proposal_action(request, proposal_id, services.proposal_shortlist, "Shortlisted.", _safe_next(request))
+
+
+@login_required
+@require_POST
+def proposal_decline(request, proposal_id: int):
+    return _proposal_action(request, proposal_id, services.proposal_decline, "Proposal declined.", _safe_next(request))
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request, proposal_id: int):
+    return _proposal_action(request, proposal_id, services.proposal_withdraw, "Proposal withdrawn.")
+
+
+@login_required
+@require_POST
+def proposal_message(request, proposal_id: int):
+    """Open (or reuse) the conversation about a proposal between its author and the person reviewing it."""
+    proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
+    if proposal is None:
+        raise Http404
+    if not (selectors.can(request.user, proposal.job, OrgPerm.HIRE) or proposal.freelancer.user_id == request.user.pk):
+        raise Http404
+    participants = [proposal.freelancer.user, request.user]
+    if proposal.job.created_by_id:
+        participants.append(proposal.job.created_by)
+    conversation = messaging_services.conversation_open(
+        reference=f"proposal:{proposal.pk}",
+        title=f"Proposal on “{proposal.job.title}”",
+        participants=participants,
+    )
+    return redirect("messaging:conversation", conversation.pk)
+
+
+@login_required
+def my_proposals(request):
+    proposals = selectors.proposals_of_freelancer(request.user)
+    return render(request, "jobs/my_proposals.html", {"proposals": proposals, "live": Proposal.LIVE})
+
+
+# --- Invitations ---
+
+
+@login_required
+def invitations(request):
+    return render(request, "jobs/invitations.html", {"invitations": selectors.invitations_of_freelancer(request.user)})
+
+
+@login_required
+@require_POST
+def invitation_accept(request, invitation_id: int):
+    try:
+        invitation = services.invitation_accept(user=request.user, invitation_id=invitation_id)
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect("jobs:invitations")
+    messages.success(request, "Invitation accepted: write your proposal.")
+    return redirect("jobs:propose", invitation.job_id)
+
+
+@login_required
+@require_POST
+def invitation_decline(request, invitation_id: int):
+    try:
+        services.invitation_decline(user=request.user, invitation_id=invitation_id)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "Invitation declined.")
+    return redirect("jobs:invitations")
+
+
+@login_required
+@require_POST
+def invite(request):
+    form = forms.InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a job and a freelancer to invite.")
+        return redirect("jobs:talent")
+    job_id = form.cleaned_data["job"]
+    try:
+        services.invitation_create(
+            user=request.user,
+            job_id=job_id,
+            freelancer_id=form.cleaned_data["freelancer"],
+            message=form.cleaned_data["message"],
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "Invitation sent.")
+    return redirect(_safe_next(request) or reverse("jobs:detail", args=[job_id]))
+
+
+# --- Talent search (clients) ---
+
+
+@login_required
+def talent(request):
+    form = forms.TalentSearchForm(request.GET or None)
+    default_zone = selectors.default_timezone_of(request.user)
+    params = (form if request.GET else forms.TalentSearchForm({})).to_params(default_timezone=default_zone)
+    if not request.GET:
+        form = forms.TalentSearchForm(initial={"timezone": default_zone, "work_start": "09:00", "work_end": "17:00"})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": talent_search(params=params),
+        "query": query.urlencode(),
+        "open_jobs": selectors.jobs_to_invite_to(request.user),
+        "timezone": params.timezone,
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "jobs/partials/talent_results.html" if partial else "jobs/talent.html"
+    return render(request, template, context)
+
+
+# --- Saved searches ---
+
+
+@login_required
+def saved_searches(request):
+    if request.method == "POST":
+        form = forms.SavedSearchForm(request.POST)
+        if form.is_valid():
+            try:
+                services.saved_search_create(user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(request, "Search saved: we will tell you about new matching jobs.")
+        else:
+            messages.error(request, "Give the search a name.")
+        return redirect("jobs:saved_searches")
+    return render(request, "jobs/saved_searches.html", {"searches": selectors.saved_searches_of(request.user)})
+
+
+@login_required
+@require_POST
+def saved_search_delete(request, saved_search_id: int):
+    try:
+        services.saved_search_delete(user=request.user, saved_search_id=saved_search_id)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "Saved search deleted.")
+    return redirect("jobs:saved_searches")

@@ -1,0 +1,244 @@
+"""Reads for payments, scoped to who asks; each runs a fixed number of queries whatever the number of rows."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.models import Organization, User
+from accounts.permissions import OrgPerm, has_org_perm, organization_ids_with
+from marketplace.errors import NotFound
+from payments.models import (
+    NON_NEGATIVE_KINDS,
+    AccountKind,
+    Chargeback,
+    ChargebackStatus,
+    EntryKind,
+    GatewayOperation,
+    HoldLot,
+    JournalEntry,
+    LedgerAccount,
+    OperationKind,
+    OperationStatus,
+    PaymentMethod,
+    Payout,
+    PayoutMethod,
+    PayoutStatus,
+    Posting,
+)
+
+FREELANCER_KINDS = (AccountKind.FREELANCER_PENDING, AccountKind.FREELANCER_AVAILABLE)
+
+
+@dataclass
+class Wallet:
+    currency: str
+    pending_cents: int = 0
+    available_cents: int = 0
+    withdrawn_cents: int = 0
+    lots: list[HoldLot] = field(default_factory=list)
+
+
+def wallet_for(user: User, currency: str = settings.DEFAULT_CURRENCY) -> Wallet:
+    """Pending (in security hold), available and withdrawn money, with the lots still on hold: 3 queries."""
+    balances = dict(
+        LedgerAccount.objects.filter(user=user, currency=currency, kind__in=FREELANCER_KINDS).values_list(
+            "kind", "balance_cents"
+        )
+    )
+    withdrawn = Payout.objects.filter(user=user, currency=currency, status=PayoutStatus.PAID).aggregate(
+        s=Sum("amount_cents")
+    )["s"]
+    lots = list(
+        HoldLot.objects.filter(user=user, currency=currency, matured_entry__isnull=True).order_by("available_at", "pk")
+    )
+    return Wallet(
+        currency=currency,
+        pending_cents=balances.get(AccountKind.FREELANCER_PENDING, 0),
+        available_cents=balances.get(AccountKind.FREELANCER_AVAILABLE, 0),
+        withdrawn_cents=withdrawn or 0,
+        lots=lots,
+    )
+
+
+def transactions_for(user: User) -> QuerySet[Posting]:
+    """Every movement of the user's own money (pending and available), newest first: one row per posting."""
+    return (
+        Posting.objects.filter(account__user=user, account__kind__in=FREELANCER_KINDS)
+        .select_related("entry", "account")
+        .order_by("-entry__created_at", "-entry_id", "-id")
+    )
+
+
+def organizations_with_money_view(user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(pk__in=organization_ids_with(user, OrgPerm.VIEW)).order_by("name", "pk")
+
+
+def organization_for(user: User, organization_id: int, perm: OrgPerm = OrgPerm.VIEW) -> Organization:
+    """The organization if `user` may `perm` in it; anything else looks like a missing page."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None or not has_org_perm(user, organization.pk, perm):
+        raise NotFound()
+    return organization
+
+
+def organization_transactions(organization: Organization) -> QuerySet[JournalEntry]:
+    """Charges, refunds and chargebacks of an organization, with `client_amount_cents` (what the card was charged
+    (+) or given back (−)) and `escrow_amount_cents` (what went into (+) or out of (−) escrow): one query."""
+    return (
+        JournalEntry.objects.filter(organization=organization)
+        .filter(
+            kind__in=[
+                EntryKind.ESCROW_FUND,
+                EntryKind.ESCROW_REFUND,
+                EntryKind.REFUND_FAILED,
+                EntryKind.CHARGEBACK,
+                EntryKind.CHARGEBACK_WON,
+            ]
+        )
+        .annotate(
+            client_amount_cents=-Coalesce(
+                Sum("postings__amount_cents", filter=Q(postings__account__kind=AccountKind.GATEWAY_CLEARING)), 0
+            ),
+            escrow_amount_cents=Coalesce(
+                Sum("postings__amount_cents", filter=Q(postings__account__kind=AccountKind.ESCROW)), 0
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def organization_escrows(organization: Organization) -> QuerySet[LedgerAccount]:
+    """Escrow per contract (reference) with what was funded into it in total: one query."""
+    return (
+        LedgerAccount.objects.filter(organization=organization, kind=AccountKind.ESCROW)
+        .annotate(
+            funded_cents=Coalesce(
+                Sum("postings__amount_cents", filter=Q(postings__entry__kind=EntryKind.ESCROW_FUND)), 0
+            )
+        )
+        .order_by("reference", "currency")
+    )
+
+
+def receipt_for(organization: Organization, entry_id: int) -> tuple[JournalEntry, GatewayOperation]:
+    op = (
+        GatewayOperation.objects.filter(
+            organization=organization, entry_id=entry_id, kind__in=[OperationKind.CHARGE, OperationKind.REFUND]
+        )
+        .select_related("entry", "payment_method", "organization")
+        .first()
+    )
+    if op is None:
+        raise NotFound()
+    return op.entry, op
+
+
+def organization_payment_verified(organization_id: int) -> bool:
+    """The "payment verified" badge: the organization has a default card on file."""
+    return PaymentMethod.objects.filter(organization_id=organization_id, is_default=True).exists()
+
+
+def payment_methods_of(organization: Organization) -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.filter(organization=organization).order_by("-is_default", "-created_at", "-id")
+
+
+def payout_methods_of(user: User) -> QuerySet[PayoutMethod]:
+    return PayoutMethod.objects.filter(user=user).order_by("-is_default", "-created_at", "-id")
+
+
+def payouts_of(user: User) -> QuerySet[Payout]:
+    return Payout.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def payout_of(user: User, payout_id: int) -> Payout:
+    payout = Payout.objects.filter(user=user, pk=payout_id).first()
+    if payout is None:
+        raise NotFound()
+    return payout
+
+
+# --- the ledger check and the staff dashboard ---
+
+
+def ledger_problems() -> list[str]:
+    """Every way the ledger could be wrong, each problem named; an empty list means it is sound.
+
+    Entries balance and have two postings or more; each cached balance equals the sum of its postings; no
+    escrow / pending / available balance is negative; per reference, escrow net is not negative (nothing was
+    released or refunded beyond what was funded for it)."""
+    problems = []
+    for row in (
+        JournalEntry.objects.annotate(total=Coalesce(Sum("postings__amount_cents"), 0), n=Count("postings"))
+        .filter(~Q(total=0) | Q(n__lt=2))
+        .values("pk", "kind", "total", "n")
+    ):
+        problems.append(
+            f"unbalanced_entry: entry {row['pk']} ({row['kind']}) sums to {row['total']} over {row['n']} postings"
+        )
+    accounts = LedgerAccount.objects.annotate(posted=Coalesce(Sum("postings__amount_cents"), 0)).values(
+        "pk", "kind", "owner_key", "currency", "balance_cents", "posted"
+    )
+    for row in accounts:
+        name = f"{row['kind']} {row['owner_key']} {row['currency']} (account {row['pk']})"
+        if row["balance_cents"] != row["posted"]:
+            problems.append(
+                f"cached_balance_mismatch: {name} caches {row['balance_cents']}, postings sum {row['posted']}"
+            )
+        if row["kind"] in NON_NEGATIVE_KINDS and row["posted"] < 0:
+            problems.append(f"negative_balance: {name} is {row['posted']}")
+    for row in (
+        Posting.objects.filter(account__kind=AccountKind.ESCROW)
+        .values("entry__reference", "account__currency")
+        .annotate(net=Sum("amount_cents"))
+        .filter(net__lt=0)
+    ):
+        problems.append(
+            f"escrow_overdrawn: reference {row['entry__reference']!r} ({row['account__currency']}) nets {row['net']}"
+        )
+    return problems
+
+
+@dataclass
+class StaffNumbers:
+    gross_services_cents: dict[str, int]
+    fees_earned_cents: dict[str, int]
+    escrow_cents: dict[str, int]
+    open_chargebacks: list[Chargeback]
+    pending_operations: int
+    problems: list[str]
+
+
+def _by_currency(qs, value) -> dict[str, int]:
+    return {row["currency"]: row["v"] or 0 for row in qs.values("currency").annotate(v=value).order_by("currency")}
+
+
+def staff_numbers() -> StaffNumbers:
+    """Gross services volume (what clients paid for work, net of refunds, fees excluded), fees earned, money in
+    escrow, open chargebacks and the ledger check."""
+    escrow_postings = Posting.objects.filter(account__kind=AccountKind.ESCROW)
+    gross = {
+        row["account__currency"]: row["v"]
+        for row in escrow_postings.filter(
+            entry__kind__in=[EntryKind.ESCROW_FUND, EntryKind.ESCROW_REFUND, EntryKind.REFUND_FAILED]
+        )
+        .values("account__currency")
+        .annotate(v=Sum("amount_cents"))
+        .order_by("account__currency")
+    }
+    fee_accounts = LedgerAccount.objects.filter(
+        kind__in=[AccountKind.CLIENT_FEE_REVENUE, AccountKind.FREELANCER_FEE_REVENUE]
+    )
+    return StaffNumbers(
+        gross_services_cents=gross,
+        fees_earned_cents=_by_currency(fee_accounts, Sum("balance_cents")),
+        escrow_cents=_by_currency(LedgerAccount.objects.filter(kind=AccountKind.ESCROW), Sum("balance_cents")),
+        open_chargebacks=list(
+            Chargeback.objects.filter(status=ChargebackStatus.OPEN)
+            .select_related("organization")
+            .order_by("created_at")
+        ),
+        pending_operations=GatewayOperation.objects.filter(status=OperationStatus.PENDING).count(),
+        problems=ledger_problems(),
+    )

@@ -1,0 +1,114 @@
+"""The demo seed and the admin pages for accounts."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import FreelancerProfile, Membership, Organization, Role, User
+from tests.factories import FreelancerProfileFactory, MembershipFactory, OrganizationInvitationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return {
+        "users": list(User.objects.order_by("id").values_list("email", "password", "first_name")),
+        "profiles": list(
+            FreelancerProfile.objects.order_by("id").values_list(
+                "user__email", "headline", "hourly_rate_cents", "timezone", "work_utc_start_minute", "updated_at"
+            )
+        ),
+        "memberships": list(Membership.objects.order_by("id").values_list("user__email", "organization__name", "role")),
+        "organizations": list(Organization.objects.order_by("id").values_list("name", "timezone")),
+    }
+
+
+def test_seed_demo_creates_the_demo_world_and_is_idempotent(capsys, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo")
+    first_output = capsys.readouterr().out
+    assert "freelancer@demo.test" in first_output
+    before = _snapshot()
+
+    call_command("seed_demo")
+    assert "nothing new" in capsys.readouterr().out
+    assert _snapshot() == before
+
+    client = User.objects.get(email="client@demo.test")
+    assert client.check_password("demo-pass-2026")
+    assert client.emailaddress_set.get().verified
+    northwind = Organization.objects.get(name="Northwind Studio")
+    assert northwind.timezone == "America/New_York"
+    assert dict(northwind.memberships.values_list("user__email", "role")) == {
+        "client@demo.test": Role.OWNER,
+        "finance@demo.test": Role.FINANCE,
+    }
+    assert Organization.objects.get(name="Kaiju Labs").memberships.get().user.email == "client2@demo.test"
+    assert User.objects.get(email="staff@demo.test").is_superuser
+    profiles = FreelancerProfile.objects.all()
+    assert profiles.count() >= 20
+    assert profiles.get(user__email="freelancer@demo.test").timezone == "Europe/Lisbon"
+    zones = {p.timezone.split("/")[0] for p in profiles}
+    assert {"Europe", "America", "Asia", "Africa", "Australia"} <= zones
+    assert all(p.skills.exists() and p.languages.exists() and p.hourly_rate_cents for p in profiles)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "user",
+        "skill",
+        "freelancerprofile",
+        "profilelanguage",
+        "portfolioitem",
+        "organization",
+        "membership",
+        "organizationinvitation",
+    ],
+)
+def test_admin_changelists_search_and_filter(admin_client, model):
+    profile = FreelancerProfileFactory()
+    MembershipFactory(user=profile.user)
+    OrganizationInvitationFactory()
+    assert admin_client.get(f"/admin/accounts/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/accounts/{model}/", {"q": "example"}).status_code == 200
+
+
+def test_admin_user_pages_use_email(admin_client):
+    user = UserFactory(email="someone@example.test")
+    assert admin_client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
+    response = admin_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "new@example.test",
+            "password1": "a-good-long-password-1",
+            "password2": "a-good-long-password-1",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.filter(email="new@example.test").exists()
+
+
+def test_admin_profile_edit_recomputes_the_utc_window(admin_client):
+    profile = FreelancerProfileFactory(timezone="UTC")
+    data = {
+        "user": profile.user.pk,
+        "headline": "h",
+        "overview": "",
+        "hourly_rate_cents": 5000,
+        "currency": "USD",
+        "country": "IN",
+        "timezone": "Asia/Kolkata",
+        "work_start": "09:00",
+        "work_end": "17:00",
+        "availability_hours_per_week": 40,
+        "experience_level": "expert",
+        "languages-TOTAL_FORMS": 0,
+        "languages-INITIAL_FORMS": 0,
+        "portfolio_items-TOTAL_FORMS": 0,
+        "portfolio_items-INITIAL_FORMS": 0,
+    }
+    response = admin_client.post(f"/admin/accounts/freelancerprofile/{profile.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    profile.refresh_from_db()
+    assert profile.work_utc_start_minute == 210

@@ -1,0 +1,291 @@
+"""Job pages: what each user may see and do, the forms, and constant query counts on every list."""
+
+import pytest
+from django.urls import reverse
+
+from jobs import services
+from jobs.models import Invitation, Job, Proposal
+from messaging.models import Conversation, Message
+from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def post_form_data(organization, skill, **overrides):
+    data = {
+        "organization": organization.pk,
+        "title": "Page job",
+        "description": "Posted from the form.",
+        "skills": [skill.pk],
+        "category": "development",
+        "budget_type": "hourly",
+        "rate_min": "30",
+        "rate_max": "60",
+        "duration": "1_3m",
+        "experience_level": "expert",
+        "visibility": "public",
+        "timezone": "America/New_York",
+        "work_start": "09:00",
+        "work_end": "17:00",
+        "overlap_hours": "2",
+        "questions": "Which ORM?\nWhen can you start?",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_client_posts_and_publishes_from_the_form(client, owner, organization, python_skill):
+    login(client, owner)
+    assert client.get(reverse("jobs:create")).status_code == 200
+    response = client.post(reverse("jobs:create"), post_form_data(organization, python_skill, publish="1"))
+    job = Job.objects.get(title="Page job")
+    assert response.status_code == 302 and response.url == reverse("jobs:detail", args=[job.pk])
+    assert job.status == Job.Status.OPEN and job.rate_min_cents == 3000
+    assert job.questions.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"rate_min": "80"}, "The highest rate must be at least the lowest."),
+        ({"skills": []}, "Choose at least one required skill."),
+        ({"overlap_hours": "9"}, "Ensure this value is less than or equal to 8."),
+        ({"budget_type": "fixed"}, "Give the fixed price."),
+    ],
+)
+def test_the_form_explains_what_is_wrong(client, owner, organization, python_skill, overrides, message):
+    login(client, owner)
+    response = client.post(reverse("jobs:create"), post_form_data(organization, python_skill, **overrides))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_a_member_cannot_post_from_the_form(client, member, organization, python_skill):
+    login(client, member)
+    response = client.get(reverse("jobs:create"))
+    assert response.status_code == 302
+
+
+def test_a_draft_is_visible_only_to_its_organization(client, owner, other_client, freelancer, organization):
+    draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
+    url = reverse("jobs:detail", args=[draft.pk])
+    assert login(client, owner).get(url).status_code == 200
+    for outsider in (other_client, freelancer):
+        assert login(client, outsider).get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 404
+    assert login(client, other_client).get(reverse("jobs:edit", args=[draft.pk])).status_code == 404
+
+
+def test_an_open_public_job_is_public(client, organization):
+    job = JobFactory(organization=organization, title="Visible to all")
+    response = client.get(reverse("jobs:detail", args=[job.pk]))
+    assert response.status_code == 200 and "Log in to send a proposal" in response.content.decode()
+
+
+def test_a_freelancer_sends_a_proposal_with_answers_and_milestones(client, owner, organization, freelancer):
+    job = JobFactory(
+        organization=organization,
+        budget_type="fixed",
+        fixed_amount_cents=50_000,
+        rate_min_cents=None,
+        rate_max_cents=None,
+    )
+    job.questions.create(text="Which ORM?")
+    question = job.questions.get()
+    login(client, freelancer)
+    data = {
+        "cover_letter": "Hello",
+        "estimated_duration": "lt_1m",
+        f"answer_{question.pk}": "Django's",
+        "bid": "500",
+        "milestone_1_title": "Half",
+        "milestone_1_amount": "250",
+        "milestone_2_title": "Rest",
+        "milestone_2_amount": "200",
+    }
+    response = client.post(reverse("jobs:propose", args=[job.pk]), data)
+    assert response.status_code == 400 and "add up to 450.00, not the bid of 500.00" in response.content.decode()
+    data["milestone_2_amount"] = "250"
+    response = client.post(reverse("jobs:propose", args=[job.pk]), data)
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302 and proposal.bid_cents == 50_000
+    assert proposal.milestones.count() == 2
+
+
+def test_a_refusal_is_shown_on_the_form(client, organization, freelancer):
+    job = JobFactory(organization=organization)
+    ProposalFactory(job=job, freelancer=freelancer.freelancer_profile)
+    login(client, freelancer)
+    response = client.post(
+        reverse("jobs:propose", args=[job.pk]), {"cover_letter": "x", "estimated_duration": "lt_1m", "rate": "40"}
+    )
+    assert response.status_code == 400 and "already have a live proposal" in response.content.decode()
+
+
+def test_review_shortlist_and_message(client, owner, other_client, organization, freelancer):
+    job = JobFactory(organization=organization, created_by=owner)
+    proposal = ProposalFactory(job=job, freelancer=freelancer.freelancer_profile)
+    assert login(client, other_client).get(reverse("jobs:review", args=[job.pk])).status_code == 404
+    assert client.get(reverse("jobs:proposal_detail", args=[proposal.pk])).status_code == 404
+    login(client, owner)
+    page = client.get(reverse("jobs:review", args=[job.pk]), {"sort": "overlap"})
+    assert page.status_code == 200 and freelancer.display_name in page.content.decode()
+    client.post(reverse("jobs:proposal_shortlist", args=[proposal.pk]), {"next": reverse("jobs:review", args=[job.pk])})
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.SHORTLISTED
+    response = client.post(reverse("jobs:proposal_message", args=[proposal.pk]))
+    conversation = Conversation.objects.get(reference=f"proposal:{proposal.pk}")
+    assert response.url == reverse("messaging:conversation", args=[conversation.pk])
+    client.post(response.url, {"body": "<b>Hi</b> there"})
+    assert Message.objects.get().body == "<b>Hi</b> there"
+    login(client, freelancer)
+    page = client.get(response.url).content.decode()
+    assert "&lt;b&gt;Hi&lt;/b&gt; there" in page
+    assert login(client, other_client).get(response.url).status_code == 404
+
+
+def test_invitation_accept_leads_to_the_proposal_form(client, owner, organization, freelancer):
+    job = JobFactory(organization=organization, visibility=Job.Visibility.INVITE_ONLY)
+    login(client, owner)
+    client.post(
+        reverse("jobs:invite"), {"job": job.pk, "freelancer": freelancer.freelancer_profile.pk, "message": "Hi"}
+    )
+    invitation = Invitation.objects.get()
+    login(client, freelancer)
+    assert "Accept and write a proposal" in client.get(reverse("jobs:invitations")).content.decode()
+    response = client.post(reverse("jobs:invitation_accept", args=[invitation.pk]))
+    assert response.url == reverse("jobs:propose", args=[job.pk])
+
+
+def test_search_page_full_and_htmx(client, freelancer):
+    JobFactory(title="Kotlin developer")
+    login(client, freelancer)
+    full = client.get(reverse("jobs:search"), {"q": "kotlin"}).content.decode()
+    assert "<html" in full and "Kotlin developer" in full
+    partial = client.get(reverse("jobs:search"), {"q": "kotlin"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "Kotlin developer" in partial
+    restore = client.get(
+        reverse("jobs:search"), {"q": "kotlin"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in restore.content.decode()
+
+
+def test_save_a_search_from_the_page(client, freelancer):
+    login(client, freelancer)
+    client.post(reverse("jobs:saved_searches"), {"name": "Kotlin", "query": "q=kotlin"})
+    page = client.get(reverse("jobs:saved_searches")).content.decode()
+    assert "Kotlin" in page and "q=kotlin" in page
+
+
+# --- Constant query counts: the same bound at 5 and at 50 rows ---
+
+
+def _jobs_with_proposals(organization, count):
+    for i in range(count):
+        job = JobFactory(organization=organization, title=f"Job {i}")
+        ProposalFactory(job=job)
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_search_page_queries_are_constant(client, freelancer, django_assert_max_num_queries, rows):
+    for i in range(rows):
+        JobFactory(title=f"Kotlin job {i}")
+    login(client, freelancer)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("jobs:search"), {"q": "kotlin", "sort": "newest"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_my_jobs_page_queries_are_constant(client, owner, organization, django_assert_max_num_queries, rows):
+    _jobs_with_proposals(organization, rows)
+    login(client, owner)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("jobs:mine"))
+    assert response.content.decode().count("<tr>") == rows + 1
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_review_page_queries_are_constant(client, owner, organization, django_assert_max_num_queries, rows):
+    job = JobFactory(organization=organization)
+    for _ in range(rows):
+        ProposalFactory(job=job)
+    login(client, owner)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("jobs:review", args=[job.pk]), {"sort": "score"})
+    assert response.content.decode().count("<tr>") == rows + 1
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_my_proposals_and_invitations_queries_are_constant(
+    client, owner, organization, freelancer, django_assert_max_num_queries, rows
+):
+    profile = freelancer.freelancer_profile
+    for _ in range(rows):
+        job = JobFactory(organization=organization)
+        ProposalFactory(job=job, freelancer=profile)
+        Invitation.objects.create(job=job, freelancer=profile, invited_by=owner)
+    login(client, freelancer)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("jobs:my_proposals")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("jobs:invitations")).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_talent_page_queries_are_constant(client, owner, django_assert_max_num_queries, rows):
+    for _ in range(rows):
+        services.talent_index_refresh(profile=FreelancerProfileFactory())
+    login(client, owner)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("jobs:talent"), {"page": 1})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_list_endpoints_queries_are_constant(owner, organization, freelancer, django_assert_max_num_queries, rows):
+    from rest_framework.test import APIClient
+
+    _jobs_with_proposals(organization, rows)
+    for i in range(rows):
+        JobFactory(title=f"Kotlin {i}")
+    api = APIClient()
+    api.force_authenticate(owner)
+    with django_assert_max_num_queries(6):
+        assert api.get("/api/v1/jobs/mine/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert api.get("/api/v1/proposals/").status_code == 200
+    api.force_authenticate(freelancer)
+    with django_assert_max_num_queries(6):
+        assert api.get("/api/v1/jobs/", {"q": "kotlin"}).status_code == 200
+
+
+def test_attachments_download_only_for_who_may_see_them(client, owner, other_client, organization, freelancer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
+    attachment = services.job_attachment_add(
+        user=owner, job_id=draft.pk, uploaded=SimpleUploadedFile("brief.pdf", b"%PDF-1.4 brief")
+    )
+    url = reverse("jobs:job_attachment", args=[draft.pk, attachment.pk])
+    response = login(client, owner).get(url)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    assert login(client, other_client).get(url).status_code == 404
+    proposal = services.proposal_submit(
+        user=freelancer,
+        job_id=JobFactory(organization=organization).pk,
+        cover_letter="Me",
+        estimated_duration="lt_1m",
+        rate_cents=4000,
+        attachments=[SimpleUploadedFile("cv.txt", b"My CV")],
+    )
+    url = reverse("jobs:proposal_attachment", args=[proposal.pk, proposal.attachments.get().pk])
+    assert login(client, owner).get(url).status_code == 200
+    assert login(client, other_client).get(url).status_code == 404

@@ -1,0 +1,102 @@
+"""Messaging base: notifications (with e-mail after commit, by preference) and conversations scoped to participants."""
+
+import pytest
+from django.core import mail
+from rest_framework.test import APIClient
+
+from marketplace.errors import DomainError, NotFound
+from messaging import selectors, services
+from messaging.models import ConversationParticipant, Notification
+from messaging.tasks import notification_email_send
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_notify_records_and_queues_the_email_only_after_commit(django_capture_on_commit_callbacks, monkeypatch):
+    user = UserFactory()
+    sent = []
+    monkeypatch.setattr(notification_email_send, "delay", lambda **kwargs: sent.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notification = services.notify(user=user, kind="test", title="Hello", url="/jobs/1/")
+        assert sent == []  # nothing leaves before the transaction commits
+    assert len(callbacks) == 1
+    assert sent == [{"notification_id": notification.pk}]
+    notification_email_send(notification_id=notification.pk)
+    assert mail.outbox[0].to == [user.email] and "Hello" in mail.outbox[0].subject
+    assert "/jobs/1/" in mail.outbox[0].body
+
+
+def test_a_kind_switched_off_is_not_emailed(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    services.notification_email_preference_set(user=user, kind="quiet", email=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.notify(user=user, kind="quiet", title="Shh")
+        services.notify(user=user, kind="loud", title="Hey")
+    assert len(callbacks) == 1
+    assert Notification.objects.filter(user=user).count() == 2
+
+
+def test_the_email_task_returns_quietly_when_the_notification_is_gone():
+    notification_email_send(notification_id=999_999)
+    assert mail.outbox == []
+
+
+def test_conversation_open_is_idempotent_on_its_reference():
+    alice, bob, carol = UserFactory(), UserFactory(), UserFactory()
+    first = services.conversation_open(reference="proposal:1", title="About it", participants=[alice, bob])
+    again = services.conversation_open(reference="proposal:1", title="Other title", participants=[alice, bob, carol])
+    assert first.pk == again.pk and again.title == "About it"
+    assert ConversationParticipant.objects.filter(conversation=first).count() == 3
+
+
+def test_only_participants_read_and_post():
+    alice, bob, mallory = UserFactory(), UserFactory(), UserFactory()
+    conversation = services.conversation_open(reference="contract:7", title="Contract", participants=[alice, bob])
+    services.message_post(conversation_id=conversation.pk, sender=alice, body="  Hi Bob  ")
+    assert [m.body for m in selectors.messages_of(conversation=conversation)] == ["Hi Bob"]
+    assert selectors.conversation_get(user=mallory, conversation_id=conversation.pk) is None
+    with pytest.raises(NotFound):
+        services.message_post(conversation_id=conversation.pk, sender=mallory, body="let me in")
+    with pytest.raises(DomainError) as excinfo:
+        services.message_post(conversation_id=conversation.pk, sender=bob, body="   ")
+    assert excinfo.value.code == "message_empty"
+
+
+def test_the_api_scopes_conversations_and_notifications():
+    alice, bob, mallory = UserFactory(), UserFactory(), UserFactory()
+    conversation = services.conversation_open(reference="proposal:9", title="P9", participants=[alice, bob])
+    services.notify(user=alice, kind="k", title="For Alice")
+    api = APIClient()
+    api.force_authenticate(mallory)
+    assert api.get("/api/v1/conversations/").json()["results"] == []
+    assert api.get(f"/api/v1/conversations/{conversation.pk}/messages/").status_code == 404
+    assert api.post(f"/api/v1/conversations/{conversation.pk}/messages/", {"body": "x"}).status_code == 404
+    assert api.get("/api/v1/notifications/").json()["results"] == []
+    api.force_authenticate(bob)
+    assert api.post(f"/api/v1/conversations/{conversation.pk}/messages/", {"body": "Hello"}).status_code == 201
+    assert [m["body"] for m in api.get(f"/api/v1/conversations/{conversation.pk}/messages/").json()["results"]] == [
+        "Hello"
+    ]
+    api.force_authenticate(alice)
+    assert [n["title"] for n in api.get("/api/v1/notifications/").json()["results"]] == ["For Alice"]
+    assert api.post("/api/v1/notifications/mark-read/").json() == {"marked": 1}
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_conversation_page_queries_are_constant(client, django_assert_max_num_queries, rows):
+    alice, bob = UserFactory(), UserFactory()
+    conversation = services.conversation_open(reference="proposal:3", title="P3", participants=[alice, bob])
+    for i in range(rows):
+        services.message_post(conversation_id=conversation.pk, sender=alice if i % 2 else bob, body=f"m{i}")
+    client.force_login(alice)
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/conversations/{conversation.pk}/")
+    assert response.content.decode().count("message-body") == rows
+    with django_assert_max_num_queries(10):
+        assert client.get("/conversations/").status_code == 200

@@ -1,0 +1,383 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from marketplace.errors import DomainError
+from payments.models import (
+    AccountKind,
+    EntryKind,
+    GatewayOperation,
+    HoldLot,
+    JournalEntry,
+    LedgerAccount,
+    OperationStatus,
+    SandboxRecord,
+)
+from payments.selectors import ledger_problems, wallet_for
+from payments.services import escrow
+from payments.services.holds import holds_release_matured
+from tests.factories import PaymentMethodFactory
+
+
+def balances(entry):
+    return {p.account.kind: p.amount_cents for p in entry.postings.select_related("account")}
+
+
+def test_funding_charges_amount_plus_client_fee_and_posts_one_balanced_entry(fund, organization):
+    entry = fund(10_000)
+    assert entry.kind == EntryKind.ESCROW_FUND
+    assert entry.reference == "milestone:1"
+    assert balances(entry) == {
+        AccountKind.GATEWAY_CLEARING: -10_500,
+        AccountKind.ESCROW: 10_000,
+        AccountKind.CLIENT_FEE_REVENUE: 500,
+    }
+    charge = SandboxRecord.objects.get(kind="charge")
+    assert charge.amount_cents == 10_500
+    assert escrow.escrow_balance(escrow_reference="contract:1") == 10_000
+    assert escrow.escrow_balance_for_reference(reference="milestone:1") == 10_000
+    assert ledger_problems() == []
+
+
+def test_funding_twice_with_one_key_makes_one_entry_and_one_charge(organization, card):
+    kwargs = dict(
+        organization=organization,
+        escrow_reference="contract:1",
+        amount_cents=5_000,
+        currency="USD",
+        idempotency_key="same",
+        reference="milestone:1",
+    )
+    first = escrow.escrow_fund(**kwargs)
+    second = escrow.escrow_fund(**kwargs)
+    assert first.pk == second.pk
+    assert JournalEntry.objects.count() == 1
+    assert SandboxRecord.objects.filter(kind="charge").count() == 1
+
+
+def test_same_key_with_another_amount_or_reference_is_a_conflict(organization, card):
+    base = dict(organization=organization, escrow_reference="contract:1", currency="USD", idempotency_key="k")
+    escrow.escrow_fund(amount_cents=5_000, reference="milestone:1", **base)
+    for changed in (
+        {"amount_cents": 6_000, "reference": "milestone:1"},
+        {"amount_cents": 5_000, "reference": "milestone:2"},
+    ):
+        with pytest.raises(DomainError) as exc:
+            escrow.escrow_fund(**base, **changed)
+        assert exc.value.code == "idempotency_conflict"
+    assert JournalEntry.objects.count() == 1
+
+
+def test_declined_card_posts_nothing_and_says_so(organization, key):
+    PaymentMethodFactory(organization=organization, card_number="4000000000000341", last4="0341")
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_fund(
+            organization=organization,
+            escrow_reference="contract:1",
+            amount_cents=5_000,
+            currency="USD",
+            idempotency_key="declined",
+            reference="milestone:1",
+        )
+    assert exc.value.code == "card_declined"
+    assert not JournalEntry.objects.exists()
+    assert GatewayOperation.objects.get().status == OperationStatus.FAILED
+    # Retrying the same request gets the same answer without charging again.
+    with pytest.raises(DomainError) as again:
+        escrow.escrow_fund(
+            organization=organization,
+            escrow_reference="contract:1",
+            amount_cents=5_000,
+            currency="USD",
+            idempotency_key="declined",
+            reference="milestone:1",
+        )
+    assert again.value.code == "card_declined"
+    assert SandboxRecord.objects.filter(kind="charge").count() == 1
+
+
+def test_funding_without_a_default_payment_method_is_refused(organization):
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_fund(
+            organization=organization,
+            escrow_reference="contract:1",
+            amount_cents=5_000,
+            currency="USD",
+            idempotency_key="k",
+            reference="milestone:1",
+        )
+    assert exc.value.code == "payment_method_required"
+    assert not GatewayOperation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "code"),
+    [
+        (0, "USD", "invalid_amount"),
+        (-5, "USD", "invalid_amount"),
+        (10**12, "USD", "invalid_amount"),
+        (100, "XXX", "invalid_currency"),
+    ],
+)
+def test_funding_refuses_bad_amounts(organization, card, amount, currency, code):
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_fund(
+            organization=organization,
+            escrow_reference="contract:1",
+            amount_cents=amount,
+            currency=currency,
+            idempotency_key="k",
+            reference="milestone:1",
+        )
+    assert exc.value.code == code
+    assert exc.value.status == 400
+
+
+def test_an_escrow_reference_belongs_to_the_organization_that_funded_it(fund, key):
+    fund(1_000)
+    other = PaymentMethodFactory().organization
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_fund(
+            organization=other,
+            escrow_reference="contract:1",
+            amount_cents=1_000,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:9",
+        )
+    assert exc.value.code == "escrow_reference_taken"
+
+
+def test_release_pays_pending_less_fee_and_records_a_hold_lot(fund, freelancer, settings, key):
+    fund(10_000)
+    entry = escrow.escrow_release(
+        escrow_reference="contract:1",
+        freelancer=freelancer,
+        amount_cents=10_000,
+        currency="USD",
+        idempotency_key=key(),
+        reference="milestone:1",
+    )
+    assert balances(entry) == {
+        AccountKind.ESCROW: -10_000,
+        AccountKind.FREELANCER_PENDING: 9_000,
+        AccountKind.FREELANCER_FEE_REVENUE: 1_000,
+    }
+    lot = HoldLot.objects.get()
+    assert lot.amount_cents == 9_000
+    assert lot.available_at == entry.created_at + timedelta(days=settings.SECURITY_HOLD_DAYS)
+    wallet = wallet_for(freelancer)
+    assert (wallet.pending_cents, wallet.available_cents) == (9_000, 0)
+    assert ledger_problems() == []
+
+
+def test_release_beyond_what_the_reference_funded_is_refused(fund, freelancer, key):
+    fund(5_000, reference="milestone:1")
+    fund(5_000, reference="milestone:2")
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_release(
+            escrow_reference="contract:1",
+            freelancer=freelancer,
+            amount_cents=6_000,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:1",
+        )
+    assert exc.value.code == "insufficient_escrow"
+
+
+def test_release_beyond_the_escrow_is_refused_and_changes_nothing(fund, freelancer, key):
+    fund(5_000)
+    kwargs = dict(escrow_reference="contract:1", freelancer=freelancer, currency="USD", reference="milestone:1")
+    escrow.escrow_release(amount_cents=4_000, idempotency_key=key(), **kwargs)
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_release(amount_cents=2_000, idempotency_key=key(), **kwargs)
+    assert exc.value.code == "insufficient_escrow"
+    assert escrow.escrow_balance(escrow_reference="contract:1") == 1_000
+
+
+def test_release_of_unknown_escrow_is_refused(freelancer):
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_release(
+            escrow_reference="contract:404",
+            freelancer=freelancer,
+            amount_cents=100,
+            currency="USD",
+            idempotency_key="k",
+            reference="milestone:404",
+        )
+    assert exc.value.code == "insufficient_escrow"
+
+
+def test_release_is_idempotent(fund, freelancer):
+    fund(5_000)
+    kwargs = dict(
+        escrow_reference="contract:1",
+        freelancer=freelancer,
+        amount_cents=5_000,
+        currency="USD",
+        idempotency_key="release-1",
+        reference="milestone:1",
+    )
+    assert escrow.escrow_release(**kwargs).pk == escrow.escrow_release(**kwargs).pk
+    assert HoldLot.objects.count() == 1
+
+
+def test_hold_lots_mature_once_after_the_hold(fund, freelancer, settings, key):
+    fund(10_000)
+    escrow.escrow_release(
+        escrow_reference="contract:1",
+        freelancer=freelancer,
+        amount_cents=10_000,
+        currency="USD",
+        idempotency_key=key(),
+        reference="milestone:1",
+    )
+    assert holds_release_matured() == 0
+    later = timezone.now() + timedelta(days=settings.SECURITY_HOLD_DAYS, seconds=1)
+    assert holds_release_matured(now=later) == 1
+    assert holds_release_matured(now=later) == 0
+    wallet = wallet_for(freelancer)
+    assert (wallet.pending_cents, wallet.available_cents, wallet.lots) == (0, 9_000, [])
+    assert JournalEntry.objects.filter(kind=EntryKind.HOLD_MATURED).count() == 1
+
+
+def test_refund_gives_back_amount_and_its_client_fee(fund, organization, key):
+    fund(10_000)
+    entry = escrow.escrow_refund(
+        escrow_reference="contract:1",
+        organization=organization,
+        amount_cents=10_000,
+        currency="USD",
+        idempotency_key=key(),
+        reference="milestone:1",
+    )
+    assert balances(entry) == {
+        AccountKind.ESCROW: -10_000,
+        AccountKind.CLIENT_FEE_REVENUE: -500,
+        AccountKind.GATEWAY_CLEARING: 10_500,
+    }
+    refund = SandboxRecord.objects.get(kind="refund")
+    assert refund.amount_cents == 10_500
+    assert GatewayOperation.objects.get(kind="refund").status == OperationStatus.SUCCEEDED
+    clearing = LedgerAccount.objects.get(kind=AccountKind.GATEWAY_CLEARING)
+    assert clearing.balance_cents == 0
+    assert ledger_problems() == []
+
+
+def test_refund_in_parts_never_gives_back_more_fee_than_was_charged(fund, organization, key):
+    fund(30)  # fee 1.5 → 2 cents
+    for _ in range(3):
+        escrow.escrow_refund(
+            escrow_reference="contract:1",
+            organization=organization,
+            amount_cents=10,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:1",
+        )
+    revenue = LedgerAccount.objects.get(kind=AccountKind.CLIENT_FEE_REVENUE)
+    assert revenue.balance_cents == 0
+    assert sum(r.amount_cents for r in SandboxRecord.objects.filter(kind="refund")) == 32
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_refund(
+            escrow_reference="contract:1",
+            organization=organization,
+            amount_cents=1,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:1",
+        )
+    assert exc.value.code == "insufficient_escrow"
+
+
+def test_refund_after_partial_release_is_limited_to_what_is_left(fund, organization, freelancer, key):
+    fund(10_000)
+    escrow.escrow_release(
+        escrow_reference="contract:1",
+        freelancer=freelancer,
+        amount_cents=6_000,
+        currency="USD",
+        idempotency_key=key(),
+        reference="milestone:1",
+    )
+    with pytest.raises(DomainError):
+        escrow.escrow_refund(
+            escrow_reference="contract:1",
+            organization=organization,
+            amount_cents=5_000,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:1",
+        )
+    escrow.escrow_refund(
+        escrow_reference="contract:1",
+        organization=organization,
+        amount_cents=4_000,
+        currency="USD",
+        idempotency_key=key(),
+        reference="milestone:1",
+    )
+    assert escrow.escrow_balance_for_reference(reference="milestone:1") == 0
+    assert ledger_problems() == []
+
+
+def test_another_organization_cannot_refund_an_escrow(fund, key):
+    fund(1_000)
+    other = PaymentMethodFactory().organization
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_refund(
+            escrow_reference="contract:1",
+            organization=other,
+            amount_cents=1_000,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:1",
+        )
+    assert exc.value.code == "insufficient_escrow"
+
+
+def test_a_refund_the_gateway_refuses_puts_the_money_back(fund, organization, monkeypatch, key):
+    from payments.gateway.base import GatewayError
+    from payments.gateway.sandbox import SandboxGateway
+
+    fund(10_000)
+
+    def refuse(self, **kwargs):
+        raise GatewayError("charge_not_refundable", "The bank refused.")
+
+    monkeypatch.setattr(SandboxGateway, "refund", refuse)
+    with pytest.raises(DomainError) as exc:
+        escrow.escrow_refund(
+            escrow_reference="contract:1",
+            organization=organization,
+            amount_cents=10_000,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:1",
+        )
+    assert exc.value.code == "charge_not_refundable"
+    assert escrow.escrow_balance(escrow_reference="contract:1") == 10_000
+    assert JournalEntry.objects.filter(kind=EntryKind.REFUND_FAILED).count() == 1
+    assert LedgerAccount.objects.get(kind=AccountKind.CLIENT_FEE_REVENUE).balance_cents == 500
+    assert ledger_problems() == []
+
+
+def test_the_beat_task_moves_matured_lots(fund, freelancer, settings, key):
+    from payments.tasks import release_matured_holds
+
+    settings.SECURITY_HOLD_DAYS = 0
+    fund(1_000)
+    escrow.escrow_release(
+        escrow_reference="contract:1",
+        freelancer=freelancer,
+        amount_cents=1_000,
+        currency="USD",
+        idempotency_key=key(),
+        reference="milestone:1",
+    )
+    assert release_matured_holds() == 1
+    assert release_matured_holds() == 0
+    assert wallet_for(freelancer).available_cents == 900
+    assert "payments.tasks.release_matured_holds" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
