@@ -223,9 +223,10 @@ MAX_PORTFOLIO_ITEMS = env.int("MAX_PORTFOLIO_ITEMS", default=12)
 
 # --- API ---
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call gets 401 with a `WWW-Authenticate: Token` challenge, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.CappedLimitOffsetPagination",

@@ -75,14 +75,15 @@ def test_token_endpoint_is_throttled():
     "url", ["/api/v1/me/", "/api/v1/me/profile/", "/api/v1/organizations/", "/api/v1/me/profile/portfolio/"]
 )
 def test_private_endpoints_need_authentication(url):
-    # Session authentication comes first in the settings, so DRF answers 403 (no WWW-Authenticate challenge).
-    assert_error(api().get(url), 403, "not_authenticated")
+    response = api().get(url)
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Token"
 
 
 def test_a_bad_token_is_refused():
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
-    assert_error(client.get("/api/v1/me/"), 403, "authentication_failed")
+    assert_error(client.get("/api/v1/me/"), 401, "authentication_failed")
 
 
 # --- me ---
