@@ -42,7 +42,7 @@ class SignupForm(AllauthSignupForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _plain_labels(self)
+        _without_placeholders(self)
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
@@ -51,14 +51,13 @@ class SignupForm(AllauthSignupForm):
 class LoginForm(AllauthLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _plain_labels(self)
+        _without_placeholders(self)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me logged in"
 
 
-def _plain_labels(form: forms.Form) -> None:
-    """allauth shows placeholders that repeat the labels; ours are real labels, without a trailing colon."""
-    form.label_suffix = ""
+def _without_placeholders(form: forms.Form) -> None:
+    """allauth shows placeholders that repeat the labels; ours are real labels."""
     for field in form.fields.values():
         field.widget.attrs.pop("placeholder", None)
 
@@ -71,15 +70,7 @@ def timezone_choices() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
-class PlainForm(forms.Form):
-    """Our forms: labels without a trailing colon."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class ProfileForm(PlainForm):
+class ProfileForm(forms.Form):
     """The freelancer profile page. The rules themselves live in services.profile_clean (the API uses them too)."""
 
     headline = forms.CharField(
@@ -191,7 +182,7 @@ def language_choices() -> list[tuple[str, str]]:
     return [("", "—")] + sorted(((code, name) for code, name in settings.LANGUAGES), key=lambda c: c[1])
 
 
-class LanguageForm(PlainForm):
+class LanguageForm(forms.Form):
     code = forms.ChoiceField(label="Language", choices=language_choices, required=False)
     proficiency = forms.ChoiceField(
         choices=ProfileLanguage.Proficiency.choices, initial=ProfileLanguage.Proficiency.FLUENT
@@ -215,7 +206,7 @@ class BaseLanguageFormSet(forms.BaseFormSet):
 LanguageFormSet = forms.formset_factory(LanguageForm, formset=BaseLanguageFormSet, extra=2, max_num=20)
 
 
-class PortfolioItemForm(PlainForm):
+class PortfolioItemForm(forms.Form):
     title = forms.CharField(max_length=120)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False)
     url = forms.URLField(label="Link", required=False, assume_scheme="https")
@@ -235,7 +226,7 @@ class PortfolioItemForm(PlainForm):
         return image
 
 
-class OrganizationForm(PlainForm):
+class OrganizationForm(forms.Form):
     name = forms.CharField(max_length=120)
     country = LazyTypedChoiceField(choices=[("", "—")] + list(countries), required=False)
     timezone = forms.CharField(label="Time zone", max_length=64, widget=_timezone_widget())
@@ -254,14 +245,14 @@ class OrganizationForm(PlainForm):
         }
 
 
-class InvitationForm(PlainForm):
+class InvitationForm(forms.Form):
     email = forms.EmailField(label="E-mail address")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
 
-class RoleForm(PlainForm):
+class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class StartHiringForm(PlainForm):
+class StartHiringForm(forms.Form):
     organization_name = forms.CharField(label="Business name", max_length=120)
