@@ -25,7 +25,7 @@ from accounts.forms import (
     timezone_choices,
 )
 from accounts.models import Role, Skill
-from accounts.permissions import OrgPerm, may_manage_member, role_allows
+from accounts.permissions import OrgPerm, may_manage_member, organization_ids_with, role_allows
 from marketplace.errors import DomainError, NotFound
 
 
@@ -151,6 +151,7 @@ def freelancer_public(request, profile_id: int):
         "own_window": f"{profile.work_start:%H:%M}–{profile.work_end:%H:%M}",
         "same_zone": str(viewer_zone) == profile.timezone,
         "is_owner": request.user.is_authenticated and profile.user_id == request.user.pk,
+        "can_hire": profile.user_id != request.user.pk and bool(organization_ids_with(request.user, OrgPerm.HIRE)),
         "local_time_there": f"{dj_timezone.now().astimezone(zoneinfo.ZoneInfo(profile.timezone)):%H:%M}",
         "rate": f"{profile.hourly_rate_cents / 100:,.2f}" if profile.hourly_rate_cents is not None else None,
     }

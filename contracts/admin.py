@@ -15,6 +15,16 @@ from contracts.models import (
 )
 
 
+class NoAddNoDelete:
+    """Rows that money or history depend on are made by the services and never deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -33,7 +43,7 @@ class OfferMilestoneInline(ReadOnlyInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "title", "organization", "freelancer", "contract_type", "status", "created_at", "expires_at")
     list_filter = ("status", "contract_type", "created_at")
     search_fields = (
@@ -63,9 +73,6 @@ class OfferAdmin(admin.ModelAdmin):
     )
     inlines = [OfferMilestoneInline]
 
-    def has_add_permission(self, request):
-        return False
-
 
 class MilestoneInline(ReadOnlyInline):
     model = Milestone
@@ -81,7 +88,7 @@ class ContractEventInline(ReadOnlyInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "title", "organization", "freelancer", "contract_type", "status", "started_at", "ended_at")
     list_filter = ("status", "contract_type", "end_outcome", "started_at")
     search_fields = (
@@ -112,9 +119,6 @@ class ContractAdmin(admin.ModelAdmin):
     )
     inlines = [MilestoneInline, ContractEventInline]
 
-    def has_add_permission(self, request):
-        return False
-
 
 class MilestoneEventInline(ReadOnlyInline):
     model = MilestoneEvent
@@ -129,7 +133,7 @@ class SubmissionInline(ReadOnlyInline):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "title", "contract", "amount_cents", "currency", "status", "funded_at", "submitted_at")
     list_filter = ("status", "currency", "funded_at", "submitted_at")
     search_fields = ("title", "contract__title", "contract__organization__name", "contract__freelancer__email")
@@ -150,33 +154,21 @@ class MilestoneAdmin(admin.ModelAdmin):
     )
     inlines = [SubmissionInline, MilestoneEventInline]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(MilestoneEvent)
-class MilestoneEventAdmin(admin.ModelAdmin):
+class MilestoneEventAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "milestone", "from_status", "to_status", "actor", "created_at")
     list_filter = ("to_status", "created_at")
     search_fields = ("milestone__title", "note", "actor__email")
     list_select_related = ("milestone", "actor")
     readonly_fields = ("milestone", "from_status", "to_status", "actor", "note", "created_at")
 
-    def has_add_permission(self, request):
-        return False
-
     def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(SubmissionFile)
-class SubmissionFileAdmin(admin.ModelAdmin):
+class SubmissionFileAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "name", "content_type", "size", "submission", "created_at")
     search_fields = ("name",)
     readonly_fields = ("submission", "file", "name", "content_type", "size", "created_at")
-
-    def has_add_permission(self, request):
-        return False

@@ -128,7 +128,9 @@ class OrganizationChoiceForm(forms.Form):
 
 
 class DeclineOfferForm(forms.Form):
-    reason = forms.CharField(label="Reason (optional)", required=False, max_length=1000, widget=forms.Textarea)
+    reason = forms.CharField(
+        label="Reason (optional)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class FundForm(forms.Form):

@@ -7,6 +7,7 @@ organization; anything else looks like it does not exist (NotFound), so ids leak
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
+from accounts.models import Organization
 from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, organization_ids_with
 from contracts.models import Contract, Milestone, MilestoneEvent, MilestoneSubmission, Offer, SubmissionFile
 from marketplace.errors import NotFound
@@ -46,8 +47,10 @@ def offer_get(*, user, offer_id: int) -> Offer:
     return offer
 
 
-def pending_offer_for_proposal(*, proposal_id: int) -> Offer | None:
-    return Offer.objects.filter(proposal_id=proposal_id, status=Offer.Status.PENDING).first()
+def organizations_hiring_as(user, *, only_id: int | None = None) -> QuerySet[Organization]:
+    """The organizations `user` may send offers for (OrgPerm.HIRE), optionally just the one with `only_id`."""
+    organizations = Organization.objects.filter(pk__in=organization_ids_with(user, OrgPerm.HIRE))
+    return organizations if only_id is None else organizations.filter(pk=only_id)
 
 
 # --- Contracts ---
@@ -119,18 +122,6 @@ def milestones_visible_to(user) -> QuerySet[Milestone]:
     return Milestone.objects.filter(
         Q(contract__freelancer_id=user.pk) | Q(contract__organization_id__in=organization_ids_with(user, OrgPerm.VIEW))
     ).select_related("contract", "contract__organization", "contract__freelancer")
-
-
-def milestone_get(*, user, milestone_id: int) -> Milestone:
-    milestone = (
-        milestones_visible_to(user)
-        .prefetch_related(Prefetch("submissions", queryset=MilestoneSubmission.objects.prefetch_related("files")))
-        .filter(pk=milestone_id)
-        .first()
-    )
-    if milestone is None:
-        raise NotFound()
-    return milestone
 
 
 def submission_file_get(*, user, file_id: int) -> SubmissionFile:

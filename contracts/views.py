@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
-from accounts.models import Organization
-from accounts.permissions import OrgPerm, has_org_perm, organization_ids_with
+from accounts.permissions import OrgPerm, has_org_perm
 from contracts import forms, selectors
 from contracts.models import Contract, Milestone, Offer
 from contracts.services import contracts as contract_services
@@ -75,11 +74,9 @@ def _offer_initial(proposal, profile) -> tuple[dict, list[dict]]:
 @login_required
 def offer_new(request):
     proposal, profile = _offer_source(request)
-    if proposal is not None:
-        organizations = Organization.objects.filter(pk=proposal.job.organization_id)
-    else:
-        organizations = Organization.objects.filter(pk__in=organization_ids_with(request.user, OrgPerm.HIRE))
-    if not organizations.filter(pk__in=organization_ids_with(request.user, OrgPerm.HIRE)).exists():
+    only_id = proposal.job.organization_id if proposal is not None else None
+    organizations = selectors.organizations_hiring_as(request.user, only_id=only_id)
+    if not organizations.exists():
         messages.error(request, "Your role does not allow sending offers. Ask an owner, admin or hiring manager.")
         return redirect("dashboard")
     initial, rows = _offer_initial(proposal, profile)

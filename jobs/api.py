@@ -336,7 +336,7 @@ def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Ser
     )
 
 
-PaginatedJobInvitationSerializer = _paginated("PaginatedJobInvitationList", JobInvitationSerializer)
+PaginatedJobInvitationSerializer = _paginated("PaginatedInvitationsOfJobList", JobInvitationSerializer)
 PaginatedProposalReviewSerializer = _paginated("PaginatedProposalReviewList", ProposalReviewSerializer)
 
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
+from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership, Skill
-from accounts.permissions import OrgPerm, has_org_perm, role_allows
+from accounts.permissions import OrgPerm, has_org_perm, role_allows, role_in
 from jobs.models import (
     Invitation,
     Job,
@@ -145,11 +145,7 @@ def _job_for_org_action(*, user, job_id: int, perm: OrgPerm) -> Job:
     job = Job.objects.select_for_update().select_related("organization").filter(pk=job_id).first()
     if job is None:
         raise NotFound()
-    role = (
-        Membership.objects.filter(user=user, organization_id=job.organization_id).values_list("role", flat=True).first()
-        if user.is_authenticated
-        else None
-    )
+    role = role_in(user, job.organization_id)
     if role is None or not role_allows(role, OrgPerm.VIEW):
         raise NotFound()
     if not role_allows(role, perm):
@@ -534,7 +530,9 @@ def saved_search_check(*, saved_search_id: int) -> int:
         if saved is None:
             return 0
         cutoff = timezone.now()
-        params = dataclasses.replace(parse_job_search(saved.query), sort="newest", published_after=saved.checked_until)
+        params = dataclasses.replace(
+            parse_job_search(saved.query), sort="newest", page=1, published_after=saved.checked_until
+        )
         page = job_search(params=params, user=saved.user, page_size=settings.SAVED_SEARCH_MAX_NOTIFIED)
         new_jobs = [hit.job for hit in page.results if hit.job.published_at <= cutoff]
         if new_jobs:
@@ -586,8 +584,6 @@ def talent_index_refresh(*, profile: FreelancerProfile) -> TalentIndex:
 
 def talent_index_refresh_stale(*, limit: int = 1000) -> int:
     """Refresh the rows of profiles changed since their row was built (and index new profiles); returns how many."""
-    from django.db.models import F, Q
-
     stale = FreelancerProfile.objects.filter(
         Q(talent_index__isnull=True) | Q(updated_at__gt=F("talent_index__profile_updated_at"))
     ).order_by("updated_at")[:limit]

@@ -133,14 +133,24 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Periodic work; each app adds its entries (the database scheduler picks them up at start).
-CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_BEAT_SCHEDULE["payments-release-matured-holds"] = {
-    "task": "payments.tasks.release_matured_holds",
-    "schedule": timedelta(minutes=15),
-}
-CELERY_BEAT_SCHEDULE["payments-reconcile-pending"] = {
-    "task": "payments.tasks.reconcile_pending_operations",
-    "schedule": timedelta(minutes=5),
+CELERY_BEAT_SCHEDULE = {
+    "payments-release-matured-holds": {
+        "task": "payments.tasks.release_matured_holds",
+        "schedule": timedelta(minutes=15),
+    },
+    "payments-reconcile-pending": {
+        "task": "payments.tasks.reconcile_pending_operations",
+        "schedule": timedelta(minutes=5),
+    },
+    "jobs-saved-searches-notify": {"task": "jobs.tasks.saved_searches_notify", "schedule": timedelta(minutes=15)},
+    "jobs-talent-index-refresh": {"task": "jobs.tasks.talent_index_refresh_stale", "schedule": timedelta(minutes=5)},
+    # Working windows are stored in UTC; refresh them so daylight-saving changes move them.
+    "jobs-windows-refresh": {"task": "jobs.tasks.job_windows_refresh", "schedule": timedelta(hours=6)},
+    "contracts-offers-expire": {"task": "contracts.tasks.offers_expire_due", "schedule": timedelta(minutes=15)},
+    "contracts-milestones-auto-approve": {
+        "task": "contracts.tasks.milestones_auto_approve_due",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # --- Auth and accounts (django-allauth)
@@ -245,6 +255,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "jobs.models.Job.Status",
+        "JobCloseReasonEnum": "jobs.models.Job.CloseReason",
+        "ProposalStatusEnum": "jobs.models.Proposal.Status",
+        "JobInvitationStatusEnum": "jobs.models.Invitation.Status",
+        "JobDurationEnum": "jobs.models.Duration",
+    },
 }
 
 # --- I18N, time ---
@@ -300,41 +317,16 @@ SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 
 FORM_RENDERER = "marketplace.forms.FormRenderer"
 
-# --- Jobs and search (issue 3) ---
+# --- Jobs and search ---
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
 # Relevance is ranked among at most this many newest matches (ENVIRONMENT.md "Search at marketplace scale").
 SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=500)
 SAVED_SEARCH_MAX_NOTIFIED = env.int("SAVED_SEARCH_MAX_NOTIFIED", default=10)
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "JobStatusEnum": "jobs.models.Job.Status",
-        "JobCloseReasonEnum": "jobs.models.Job.CloseReason",
-        "ProposalStatusEnum": "jobs.models.Proposal.Status",
-        "JobInvitationStatusEnum": "jobs.models.Invitation.Status",
-        "JobDurationEnum": "jobs.models.Duration",
-    }
-)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "jobs-saved-searches-notify": {"task": "jobs.tasks.saved_searches_notify", "schedule": timedelta(minutes=15)},
-        "jobs-talent-index-refresh": {"task": "jobs.tasks.talent_index_refresh_stale", "schedule": timedelta(minutes=5)},
-        "jobs-windows-refresh": {"task": "jobs.tasks.job_windows_refresh", "schedule": timedelta(hours=6)},
-    }
-)
 
-# --- Offers, contracts and milestones (issue 4) ---
+# --- Offers, contracts and milestones ---
 MAX_WEEKLY_HOUR_LIMIT = env.int("MAX_WEEKLY_HOUR_LIMIT", default=80)
 MAX_OFFER_MILESTONES = env.int("MAX_OFFER_MILESTONES", default=20)
 MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000_000)
 MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "contracts-offers-expire": {"task": "contracts.tasks.offers_expire_due", "schedule": timedelta(minutes=15)},
-        "contracts-milestones-auto-approve": {
-            "task": "contracts.tasks.milestones_auto_approve_due",
-            "schedule": timedelta(minutes=15),
-        },
-    }
-)
 # A funding charge claimed but never recorded (a crashed request) may be retried with a new key after this long.
 MILESTONE_FUNDING_TIMEOUT_SECONDS = env.int("MILESTONE_FUNDING_TIMEOUT_SECONDS", default=600)

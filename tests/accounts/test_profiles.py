@@ -9,7 +9,13 @@ from PIL import Image
 
 from accounts import services
 from accounts.models import FreelancerProfile, PortfolioItem, ProfileLanguage
-from tests.factories import FreelancerProfileFactory, ProfileLanguageFactory, SkillFactory, UserFactory
+from tests.factories import (
+    FreelancerProfileFactory,
+    MembershipFactory,
+    ProfileLanguageFactory,
+    SkillFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +240,14 @@ def test_public_page_shows_the_profile_but_not_the_email(client):
     assert "Portuguese" in html and "Picture book" in html
     assert profile.user.email not in html
     assert "New on the platform" in html
+
+
+@pytest.mark.parametrize(("role", "offers"), [("hiring_manager", True), ("owner", True), ("finance", False)])
+def test_public_page_offers_to_hire_only_to_those_who_may(client, role, offers):
+    profile = FreelancerProfileFactory()
+    client.force_login(MembershipFactory(role=role).user)
+    html = client.get(f"/freelancers/{profile.pk}/").content.decode()
+    assert (f"/contracts/offers/new/?freelancer={profile.pk}" in html) is offers
 
 
 def test_public_page_shows_the_job_success_score_when_there_is_one(client):

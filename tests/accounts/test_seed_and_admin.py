@@ -22,8 +22,7 @@ def _snapshot():
     }
 
 
-def test_seed_demo_creates_the_demo_world_and_is_idempotent(capsys, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_seed_demo_creates_the_demo_world_and_is_idempotent(capsys):
     call_command("seed_demo")
     first_output = capsys.readouterr().out
     assert "freelancer@demo.test" in first_output

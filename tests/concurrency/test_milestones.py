@@ -22,11 +22,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 S = Milestone.Status
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def race(*calls):
     """Run the calls in threads released together; return each one's result or its DomainError."""
     barrier = threading.Barrier(len(calls))

@@ -23,11 +23,6 @@ from tests.payments.helpers import make_available
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def race(*calls):
     """Run the calls in threads released together; return each one's result or DomainError."""
     barrier = threading.Barrier(len(calls))

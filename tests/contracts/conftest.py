@@ -16,12 +16,6 @@ from tests.factories import (
 _keys = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Each test makes several users; the production hasher would spend most of the suite's time hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def key():
     """A fresh request key per call (what a rendered fund form or an API client would send)."""

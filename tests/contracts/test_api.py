@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from contracts.models import Milestone, Offer
 from payments.models import JournalEntry
-from tests.factories import FreelancerProfileFactory, MembershipFactory, MilestoneFactory, OfferFactory
+from tests.factories import FreelancerProfileFactory, MembershipFactory, MilestoneFactory, OfferFactory, UserFactory
 
 
 def client_for(user) -> APIClient:
@@ -30,8 +30,11 @@ def offer_body(organization, freelancer, **extra):
     }
 
 
-def test_anonymous_gets_401(db):
-    assert APIClient().get("/api/v1/contracts/").status_code in (401, 403)
+def test_anonymous_is_refused_and_staff_are_not_parties(db, contract, milestone):
+    assert APIClient().get("/api/v1/contracts/").status_code == 401
+    staff = client_for(UserFactory(is_staff=True))
+    assert staff.get(f"/api/v1/contracts/{contract.pk}/").status_code == 404
+    assert staff.post(f"/api/v1/milestones/{milestone.pk}/approve/", {}, format="json").status_code == 404
 
 
 def test_offer_create_accept_and_the_contract_appear_for_both_sides(members, organization, freelancer):

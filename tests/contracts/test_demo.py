@@ -4,8 +4,7 @@ from contracts.models import Contract, Milestone
 from payments.selectors import ledger_problems
 
 
-def test_the_demo_step_makes_one_funded_fixed_contract_once(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_the_demo_step_makes_one_funded_fixed_contract_once(db):
     seed_accounts(log=lambda line: None)
     lines: list[str] = []
     seed_contracts(log=lines.append)

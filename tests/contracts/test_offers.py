@@ -239,3 +239,13 @@ def test_the_beat_task_expires_due_offers(owner, organization, freelancer):
     Offer.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert tasks.offers_expire_due.apply().get() == 1
     assert "contracts-offers-expire" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_an_hourly_offer_starts_an_hourly_contract_without_milestones(owner, organization, freelancer):
+    from contracts.selectors import awaiting_funding
+
+    offer = send(owner, organization, freelancer_profile_id=freelancer.freelancer_profile.pk)
+    contract = offers.offer_accept(actor=freelancer, offer_id=offer.pk)
+    assert (contract.contract_type, contract.hourly_rate_cents, contract.weekly_limit_hours) == ("hourly", 5000, 20)
+    assert contract.total_cents is None and not contract.milestones.exists()
+    assert not awaiting_funding(contract)

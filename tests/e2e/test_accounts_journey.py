@@ -12,8 +12,7 @@ from tests.e2e.conftest import assert_accessible
 
 
 @pytest.mark.django_db(transaction=True)
-def test_freelancer_signs_up_verifies_and_publishes_a_profile(page, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_freelancer_signs_up_verifies_and_publishes_a_profile(page, live_server):
     Skill.objects.get_or_create(slug="django", defaults={"name": "Django", "category": "development"})
     base = live_server.url
 

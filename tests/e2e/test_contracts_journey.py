@@ -42,7 +42,6 @@ def log_out(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_offer_fund_submit_approve_and_withdraw(page, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     base = live_server.url
     organization = OrganizationFactory(name="Harbour Apps", timezone="America/New_York")
     client_user = MembershipFactory(organization=organization, role=Role.OWNER).user

@@ -27,8 +27,7 @@ def log_out(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_post_find_propose_shortlist(page, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_post_find_propose_shortlist(page, live_server):
     base = live_server.url
     SkillFactory(name="Kotlin")
     SkillFactory(name="Swift")
@@ -119,10 +118,9 @@ def test_post_find_propose_shortlist(page, live_server, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_find_talent_invite_and_saved_search(page, live_server, settings):
+def test_find_talent_invite_and_saved_search(page, live_server):
     """A client finds a freelancer by overlap with a window across the date line and invites them; the freelancer
     accepts from the invitations page and saves a job search."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     import datetime as dt
 
     from jobs.overlap import window_to_utc

@@ -28,7 +28,6 @@ def log_in(page, base, email):
 
 @pytest.mark.django_db(transaction=True)
 def test_card_escrow_withdrawal_and_staff_overview(page, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     base = live_server.url
     organization = OrganizationFactory(name="Harbour Apps")
     client_user = MembershipFactory(organization=organization, role=Role.OWNER).user

@@ -8,12 +8,6 @@ from jobs.services import JobFields
 from tests.factories import FreelancerProfileFactory, MembershipFactory, OrganizationFactory, SkillFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Factories hash a password for every user; the default hasher is deliberately slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def python_skill(db):
     return SkillFactory(name="Python")

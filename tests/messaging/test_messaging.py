@@ -13,11 +13,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_notify_records_and_queues_the_email_only_after_commit(django_capture_on_commit_callbacks, monkeypatch):
     user = UserFactory()
     sent = []

@@ -67,9 +67,3 @@ def fund(organization, card, key):
 @pytest.fixture
 def other_user(db):
     return UserFactory()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Factories set a password per user; the default hasher makes that the slowest part of these tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -143,7 +143,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert escrow.escrow_balance_for_reference(reference=reference) == self.escrow_by_ref[i]
 
 
-def test_random_money_sequences_keep_every_invariant(db, _fast_passwords):
+def test_random_money_sequences_keep_every_invariant(db):
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
