@@ -192,6 +192,9 @@ class Organization(models.Model):
     name = models.CharField(max_length=120)
     country = CountryField(blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The "payment verified" badge on the organization's jobs: a copy of "has a default payment method", kept by
+    # the payments services (accounts cannot ask payments), so job lists show it without a query per job.
+    payment_verified = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

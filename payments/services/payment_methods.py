@@ -61,7 +61,7 @@ def payment_method_add(*, actor: User, organization: Organization, token: str) -
         has_default = PaymentMethod.objects.filter(organization=organization, is_default=True).exists()
         try:
             with transaction.atomic():
-                return PaymentMethod.objects.create(
+                method = PaymentMethod.objects.create(
                     organization=organization,
                     gateway=gateway.name,
                     token=card.token,
@@ -74,6 +74,8 @@ def payment_method_add(*, actor: User, organization: Organization, token: str) -
                 )
         except IntegrityError as exc:
             raise DomainError("payment_method_exists", "That card is already saved.") from exc
+        _sync_payment_verified(organization)
+    return method
 
 
 def _method_for_update(*, actor: User, organization: Organization, payment_method_id: int) -> PaymentMethod:
@@ -108,8 +110,16 @@ def payment_method_remove(*, actor: User, organization: Organization, payment_me
             if successor:
                 successor.is_default = True
                 successor.save(update_fields=["is_default"])
+        _sync_payment_verified(organization)
     # Detaching at the gateway is cleanup: the card is already unusable for us once the row is gone.
     transaction.on_commit(lambda: _detach_quietly(token))
+
+
+def _sync_payment_verified(organization: Organization) -> None:
+    """Call holding the organization's row lock, after its payment methods changed."""
+    verified = PaymentMethod.objects.filter(organization=organization, is_default=True).exists()
+    Organization.objects.filter(pk=organization.pk).update(payment_verified=verified)
+    organization.payment_verified = verified
 
 
 def _detach_quietly(token: str) -> None:

@@ -89,6 +89,16 @@ def test_an_open_public_job_is_public(client, organization):
     assert response.status_code == 200 and "Log in to send a proposal" in response.content.decode()
 
 
+@pytest.mark.parametrize(("verified", "badge"), [(True, "Payment verified"), (False, "Payment not verified")])
+def test_job_detail_and_search_show_whether_the_client_verified_payment(client, organization, verified, badge):
+    organization.payment_verified = verified
+    organization.save()
+    job = JobFactory(organization=organization)
+    assert badge in client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    login(client, FreelancerProfileFactory().user)
+    assert badge in client.get(reverse("jobs:search")).content.decode()
+
+
 def test_a_freelancer_sends_a_proposal_with_answers_and_milestones(client, owner, organization, freelancer):
     job = JobFactory(
         organization=organization,

@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from payments.models import PaymentMethod, Payout
+from payments.services import payment_methods
 from tests.factories import MembershipFactory, PaymentMethodFactory, PayoutMethodFactory
 from tests.payments.helpers import make_available
 
@@ -160,3 +161,13 @@ def test_malformed_idempotency_keys_are_400(rich, header):
     assert response.status_code == 400
     assert response.json()["code"] == "idempotency_key_invalid"
     assert not Payout.objects.exists()
+
+
+def test_the_payment_verified_badge_follows_the_organizations_cards(organization, owner):
+    token = payment_methods.sandbox_card_token(number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
+    method = payment_methods.payment_method_add(actor=owner, organization=organization, token=token)
+    organization.refresh_from_db()
+    assert organization.payment_verified
+    payment_methods.payment_method_remove(actor=owner, organization=organization, payment_method_id=method.pk)
+    organization.refresh_from_db()
+    assert not organization.payment_verified
