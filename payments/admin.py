@@ -3,6 +3,7 @@ and saved cards and payout methods change only through their owners' pages."""
 
 from django.contrib import admin
 
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from payments.models import (
     Chargeback,
     GatewayCustomer,
@@ -19,29 +20,10 @@ from payments.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PostingInline(admin.TabularInline):
+class PostingInline(ReadOnlyTabularInline):
     model = Posting
-    extra = 0
     fields = ("account", "amount_cents")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(JournalEntry)
