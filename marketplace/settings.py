@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "jobs.models.Proposal.Status",
         "JobInvitationStatusEnum": "jobs.models.Invitation.Status",
         "JobDurationEnum": "jobs.models.Duration",
+        "PayoutMethodKindEnum": "payments.models.PayoutMethod.Kind",
     },
 }
 

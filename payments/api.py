@@ -12,7 +12,7 @@ from accounts.permissions import OrgPerm
 from marketplace.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
 from payments import selectors
 from payments.exports import organization_transactions_csv, user_transactions_csv
-from payments.models import HoldLot, JournalEntry, LedgerAccount, PaymentMethod, Payout, Posting
+from payments.models import HoldLot, JournalEntry, LedgerAccount, PaymentMethod, Payout, PayoutMethod, Posting
 from payments.services import payment_methods, payouts
 
 ERROR = inline_serializer("PaymentsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
@@ -110,6 +110,25 @@ class PaymentMethodCreateSerializer(serializers.Serializer):
         card = ("card_number", "exp_month", "exp_year", "cvc")
         if not attrs.get("token") and not all(attrs.get(f) for f in card):
             raise serializers.ValidationError("Send a token, or (sandbox) card_number, exp_month, exp_year and cvc.")
+        return attrs
+
+
+class PayoutMethodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PayoutMethod
+        fields = ["id", "kind", "label", "last4", "verified", "is_default", "created_at"]
+
+
+class PayoutMethodCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PayoutMethod.Kind.choices)
+    holder_name = serializers.CharField(max_length=80, required=False, default="", help_text="Sandbox bank account.")
+    account_last4 = serializers.CharField(max_length=4, required=False, help_text="Sandbox bank account.")
+    account_id = serializers.CharField(max_length=255, required=False, help_text="Stripe connected account (acct_...).")
+
+    def validate(self, attrs):
+        needed = "account_last4" if attrs["kind"] == PayoutMethod.Kind.SANDBOX_BANK else "account_id"
+        if not attrs.get(needed):
+            raise serializers.ValidationError({needed: "This field is required for that kind."})
         return attrs
 
 
@@ -267,3 +286,45 @@ class PaymentMethodDefaultView(APIView):
             actor=request.user, organization=organization, payment_method_id=pk
         )
         return Response(PaymentMethodSerializer(method).data)
+
+
+class PayoutMethodListCreateView(generics.ListAPIView):
+    """The freelancer's own payout methods; money is withdrawn only to a verified one."""
+
+    serializer_class = PayoutMethodSerializer
+    pagination_class = None
+    queryset = PayoutMethod.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        return selectors.payout_methods_of(self.request.user)
+
+    @extend_schema(
+        request=PayoutMethodCreateSerializer,
+        responses={201: PayoutMethodSerializer, 400: BAD_INPUT},
+        summary="Add a payout method (the first becomes the default)",
+    )
+    def post(self, request):
+        data = PayoutMethodCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if values["kind"] == PayoutMethod.Kind.SANDBOX_BANK:
+            method = payouts.payout_method_add_sandbox_bank(
+                user=request.user, holder_name=values["holder_name"], account_last4=values["account_last4"]
+            )
+        else:
+            method = payouts.payout_method_add_stripe_account(user=request.user, account_id=values["account_id"])
+        return Response(PayoutMethodSerializer(method).data, status=status.HTTP_201_CREATED)
+
+
+class PayoutMethodDetailView(APIView):
+    @extend_schema(responses={204: None, 404: NOT_FOUND}, summary="Remove a payout method")
+    def delete(self, request, pk: int):
+        payouts.payout_method_remove(user=request.user, payout_method_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PayoutMethodDefaultView(APIView):
+    @extend_schema(request=None, responses={200: PayoutMethodSerializer, 404: NOT_FOUND}, summary="Make it the default")
+    def post(self, request, pk: int):
+        method = payouts.payout_method_set_default(user=request.user, payout_method_id=pk)
+        return Response(PayoutMethodSerializer(method).data)

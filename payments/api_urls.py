@@ -23,6 +23,9 @@ urlpatterns = [
     ),
     path("payouts/", api.PayoutListCreateView.as_view(), name="api-payouts"),
     path("payouts/<int:pk>/", api.PayoutDetailView.as_view(), name="api-payout"),
+    path("payout-methods/", api.PayoutMethodListCreateView.as_view(), name="api-payout-methods"),
+    path("payout-methods/<int:pk>/", api.PayoutMethodDetailView.as_view(), name="api-payout-method"),
+    path("payout-methods/<int:pk>/default/", api.PayoutMethodDefaultView.as_view(), name="api-payout-method-default"),
     path("payment-methods/", api.PaymentMethodListCreateView.as_view(), name="api-payment-methods"),
     path("payment-methods/<int:pk>/", api.PaymentMethodDetailView.as_view(), name="api-payment-method"),
     path(

@@ -171,3 +171,31 @@ def test_the_payment_verified_badge_follows_the_organizations_cards(organization
     payment_methods.payment_method_remove(actor=owner, organization=organization, payment_method_id=method.pk)
     organization.refresh_from_db()
     assert not organization.payment_verified
+
+
+def test_payout_methods_are_added_listed_and_removed_by_their_owner_only(freelancer, other_user):
+    me = api(freelancer)
+    added = me.post("/api/v1/payout-methods/", {"kind": "sandbox_bank", "holder_name": "Ana", "account_last4": "6789"})
+    assert added.status_code == 201
+    assert added.json()["verified"] is True and added.json()["is_default"] is True
+    second = me.post("/api/v1/payout-methods/", {"kind": "sandbox_bank", "account_last4": "1111"}).json()
+    assert [m["last4"] for m in me.get("/api/v1/payout-methods/").json()] == ["6789", "1111"]
+    assert api(other_user).get("/api/v1/payout-methods/").json() == []
+    assert api(other_user).delete(f"/api/v1/payout-methods/{second['id']}/").status_code == 404
+    assert me.post(f"/api/v1/payout-methods/{second['id']}/default/").json()["is_default"] is True
+    assert me.delete(f"/api/v1/payout-methods/{second['id']}/").status_code == 204
+    assert [m["is_default"] for m in me.get("/api/v1/payout-methods/").json()] == [True]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"kind": "sandbox_bank"}, 400, "invalid"),
+        ({"kind": "sandbox_bank", "account_last4": "12a4"}, 400, "invalid_account"),
+        ({"kind": "stripe_connect", "account_id": "acct_123"}, 400, "not_supported"),
+        ({"kind": "paypal", "account_last4": "1234"}, 400, "invalid"),
+    ],
+)
+def test_bad_payout_methods_are_refused_with_a_code(freelancer, body, status, code):
+    response = api(freelancer).post("/api/v1/payout-methods/", body, format="json")
+    assert (response.status_code, response.json()["code"]) == (status, code)
