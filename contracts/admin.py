@@ -4,6 +4,7 @@ the services (approval, refund, disputes), never by editing a row."""
 from django.contrib import admin
 
 from contracts.models import (
+    TERMS_FIELDS,
     Contract,
     ContractEvent,
     Milestone,
@@ -12,6 +13,16 @@ from contracts.models import (
     Offer,
     OfferMilestone,
     SubmissionFile,
+)
+from marketplace.admin import ReadOnlyTabularInline
+
+# Offers and contracts are both looked up by their title or by either party.
+PARTY_SEARCH_FIELDS = (
+    "title",
+    "organization__name",
+    "freelancer__email",
+    "freelancer__first_name",
+    "freelancer__last_name",
 )
 
 
@@ -25,18 +36,7 @@ class NoAddNoDelete:
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class OfferMilestoneInline(ReadOnlyInline):
+class OfferMilestoneInline(ReadOnlyTabularInline):
     model = OfferMilestone
     fields = ("position", "title", "amount_cents", "due_date")
     readonly_fields = fields
@@ -46,13 +46,7 @@ class OfferMilestoneInline(ReadOnlyInline):
 class OfferAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "title", "organization", "freelancer", "contract_type", "status", "created_at", "expires_at")
     list_filter = ("status", "contract_type", "created_at")
-    search_fields = (
-        "title",
-        "organization__name",
-        "freelancer__email",
-        "freelancer__first_name",
-        "freelancer__last_name",
-    )
+    search_fields = PARTY_SEARCH_FIELDS
     list_select_related = ("organization", "freelancer")
     raw_id_fields = ("organization", "freelancer", "proposal", "job", "created_by")
     readonly_fields = (
@@ -61,11 +55,7 @@ class OfferAdmin(NoAddNoDelete, admin.ModelAdmin):
         "proposal",
         "job",
         "created_by",
-        "contract_type",
-        "hourly_rate_cents",
-        "weekly_limit_hours",
-        "total_cents",
-        "currency",
+        *TERMS_FIELDS,
         "status",
         "created_at",
         "expires_at",
@@ -74,59 +64,37 @@ class OfferAdmin(NoAddNoDelete, admin.ModelAdmin):
     inlines = [OfferMilestoneInline]
 
 
-class MilestoneInline(ReadOnlyInline):
+class MilestoneInline(ReadOnlyTabularInline):
     model = Milestone
     fields = ("position", "title", "amount_cents", "currency", "status", "funded_at", "submitted_at", "approved_at")
     readonly_fields = fields
     show_change_link = True
 
 
-class ContractEventInline(ReadOnlyInline):
-    model = ContractEvent
+class StatusEventInline(ReadOnlyTabularInline):
     fields = ("created_at", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
+
+
+class ContractEventInline(StatusEventInline):
+    model = ContractEvent
 
 
 @admin.register(Contract)
 class ContractAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "title", "organization", "freelancer", "contract_type", "status", "started_at", "ended_at")
     list_filter = ("status", "contract_type", "end_outcome", "started_at")
-    search_fields = (
-        "title",
-        "organization__name",
-        "freelancer__email",
-        "freelancer__first_name",
-        "freelancer__last_name",
-    )
+    search_fields = PARTY_SEARCH_FIELDS
     list_select_related = ("organization", "freelancer")
-    readonly_fields = (
-        "organization",
-        "freelancer",
-        "job",
-        "offer",
-        "contract_type",
-        "hourly_rate_cents",
-        "weekly_limit_hours",
-        "total_cents",
-        "currency",
-        "status",
-        "start_date",
-        "started_at",
-        "ended_at",
-        "ended_by",
-        "end_outcome",
-        "end_reason",
-    )
+    readonly_fields = ("organization", "freelancer", "job", "offer", *Contract.TERMS_AND_STATE_FIELDS)
     inlines = [MilestoneInline, ContractEventInline]
 
 
-class MilestoneEventInline(ReadOnlyInline):
+class MilestoneEventInline(StatusEventInline):
     model = MilestoneEvent
-    fields = ("created_at", "from_status", "to_status", "actor", "note")
-    readonly_fields = fields
 
 
-class SubmissionInline(ReadOnlyInline):
+class SubmissionInline(ReadOnlyTabularInline):
     model = MilestoneSubmission
     fields = ("created_at", "submitted_by", "message")
     readonly_fields = fields

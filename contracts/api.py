@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from contracts import selectors
 from contracts.models import (
+    TERMS_FIELDS,
     Contract,
     ContractType,
     Milestone,
@@ -63,11 +64,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "proposal",
             "job",
             "title",
-            "contract_type",
-            "hourly_rate_cents",
-            "weekly_limit_hours",
-            "total_cents",
-            "currency",
+            *TERMS_FIELDS,
             "start_date",
             "message",
             "status",
@@ -180,18 +177,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "job",
             "offer",
             "title",
-            "contract_type",
-            "hourly_rate_cents",
-            "weekly_limit_hours",
-            "total_cents",
-            "currency",
-            "status",
-            "start_date",
-            "started_at",
-            "ended_at",
-            "ended_by",
-            "end_outcome",
-            "end_reason",
+            *Contract.TERMS_AND_STATE_FIELDS,
             "escrow_cents",
             "awaiting_funding",
         ]
@@ -229,6 +215,13 @@ class SubmitSerializer(serializers.Serializer):
 # --- Views ---
 
 
+def _validated(serializer_class, request) -> dict:
+    """The request body checked by `serializer_class` (400 with the field errors otherwise)."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
 @extend_schema(tags=["offers"])
 class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = OfferSerializer
@@ -240,9 +233,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=OfferCreateSerializer, responses={201: OfferSerializer, **ACTION_ERRORS})
     def create(self, request):
-        data = OfferCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        attrs = data.validated_data
+        attrs = _validated(OfferCreateSerializer, request)
         offer = offer_services.offer_create(
             actor=request.user,
             organization_id=attrs["organization"],
@@ -265,9 +256,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         offer = self.get_object()
-        data = DeclineSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        offer_services.offer_decline(actor=request.user, offer_id=offer.pk, reason=data.validated_data["reason"])
+        offer_services.offer_decline(actor=request.user, offer_id=offer.pk, **_validated(DeclineSerializer, request))
         return Response(OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
 
     @extend_schema(request=None, responses={200: OfferSerializer, **ACTION_ERRORS}, summary="Withdraw (client)")
@@ -295,9 +284,9 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         contract = self.get_object()
-        data = EndSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        contract_services.contract_end(actor=request.user, contract_id=contract.pk, **data.validated_data)
+        contract_services.contract_end(
+            actor=request.user, contract_id=contract.pk, **_validated(EndSerializer, request)
+        )
         return Response(ContractSerializer(_contract_for(request.user, contract.pk)).data)
 
 
@@ -323,16 +312,17 @@ class ContractMilestoneViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=MilestoneTermsSerializer, responses={201: ContractMilestoneSerializer, **ACTION_ERRORS})
     def create(self, request, contract_id=None):
         contract = _contract_for_nested(request.user, contract_id)
-        data = MilestoneTermsSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone = milestone_services.milestone_add(
-            actor=request.user, contract_id=contract.pk, milestone=MilestoneTerms(**data.validated_data)
-        )
+        terms = MilestoneTerms(**_validated(MilestoneTermsSerializer, request))
+        milestone = milestone_services.milestone_add(actor=request.user, contract_id=contract.pk, milestone=terms)
         return Response(ContractMilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
 
 
 def _contract_for_nested(user, contract_id) -> Contract:
     return get_object_or_404(selectors.contracts_visible_to(user), pk=contract_id)
+
+
+# What every milestone action answers: the milestone as it is now, or why not.
+MILESTONE_ACTION_RESPONSES = {200: ContractMilestoneSerializer, **ACTION_ERRORS}
 
 
 @extend_schema(tags=["milestones"])
@@ -346,10 +336,16 @@ class MilestoneViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def _done(self, milestone_id: int) -> Response:
         return Response(ContractMilestoneSerializer(self.get_queryset().get(pk=milestone_id)).data)
 
+    def _act(self, request, service, body_serializer) -> Response:
+        """Run `service` on this milestone with the checked body as its keyword arguments; answer the milestone."""
+        milestone = self.get_object()
+        service(actor=request.user, milestone_id=milestone.pk, **_validated(body_serializer, request))
+        return self._done(milestone.pk)
+
     @extend_schema(
         request=None,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={200: ContractMilestoneSerializer, **ACTION_ERRORS},
+        responses=MILESTONE_ACTION_RESPONSES,
         summary="Fund into escrow (client, FUND): charges the amount plus the client fee",
     )
     @action(detail=True, methods=["post"])
@@ -361,71 +357,38 @@ class MilestoneViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request={"multipart/form-data": SubmitSerializer, "application/json": SubmitSerializer},
-        responses={200: ContractMilestoneSerializer, **ACTION_ERRORS},
+        responses=MILESTONE_ACTION_RESPONSES,
         summary="Submit work (freelancer): a message and files",
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def submit(self, request, pk=None):
-        milestone = self.get_object()
-        data = SubmitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone_services.milestone_submit(
-            actor=request.user,
-            milestone_id=milestone.pk,
-            message=data.validated_data["message"],
-            files=data.validated_data["files"],
-        )
-        return self._done(milestone.pk)
+        return self._act(request, milestone_services.milestone_submit, SubmitSerializer)
 
     @extend_schema(
         request=NoteSerializer,
-        responses={200: ContractMilestoneSerializer, **ACTION_ERRORS},
+        responses=MILESTONE_ACTION_RESPONSES,
         summary="Approve and release (client, APPROVE_PAYMENTS)",
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        milestone = self.get_object()
-        data = NoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone_services.milestone_approve(actor=request.user, milestone_id=milestone.pk, **data.validated_data)
-        return self._done(milestone.pk)
+        return self._act(request, milestone_services.milestone_approve, NoteSerializer)
 
-    @extend_schema(request=RequiredNoteSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @extend_schema(request=RequiredNoteSerializer, responses=MILESTONE_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None):
-        milestone = self.get_object()
-        data = RequiredNoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone_services.milestone_request_changes(
-            actor=request.user, milestone_id=milestone.pk, **data.validated_data
-        )
-        return self._done(milestone.pk)
+        return self._act(request, milestone_services.milestone_request_changes, RequiredNoteSerializer)
 
-    @extend_schema(request=ReasonSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @extend_schema(request=ReasonSerializer, responses=MILESTONE_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="request-refund")
     def request_refund(self, request, pk=None):
-        milestone = self.get_object()
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone_services.milestone_request_refund(
-            actor=request.user, milestone_id=milestone.pk, **data.validated_data
-        )
-        return self._done(milestone.pk)
+        return self._act(request, milestone_services.milestone_request_refund, ReasonSerializer)
 
-    @extend_schema(request=NoteSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @extend_schema(request=NoteSerializer, responses=MILESTONE_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="agree-refund")
     def agree_refund(self, request, pk=None):
-        milestone = self.get_object()
-        data = NoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone_services.milestone_agree_refund(actor=request.user, milestone_id=milestone.pk, **data.validated_data)
-        return self._done(milestone.pk)
+        return self._act(request, milestone_services.milestone_agree_refund, NoteSerializer)
 
-    @extend_schema(request=ReasonSerializer, responses={200: ContractMilestoneSerializer, **ACTION_ERRORS})
+    @extend_schema(request=ReasonSerializer, responses=MILESTONE_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="reject-refund")
     def reject_refund(self, request, pk=None):
-        milestone = self.get_object()
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone_services.milestone_reject_refund(actor=request.user, milestone_id=milestone.pk, **data.validated_data)
-        return self._done(milestone.pk)
+        return self._act(request, milestone_services.milestone_reject_refund, ReasonSerializer)

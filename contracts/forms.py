@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from contracts.models import Contract, ContractType
 from contracts.services.offers import MilestoneTerms, OfferTerms, offer_terms_clean
 from marketplace.idempotency import IdempotencyKeyField
+from marketplace.uploads import MultipleFileField
 
 
 def to_cents(amount: Decimal | None) -> int | None:
@@ -137,22 +138,6 @@ class FundForm(forms.Form):
     """Carries the key generated when the page was rendered, so a double click or a reload funds once."""
 
     idempotency_key = IdempotencyKeyField()
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
 
 
 class SubmitForm(forms.Form):

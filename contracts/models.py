@@ -12,12 +12,16 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from jobs.models import Job, Proposal
+from marketplace.uploads import StoredFile
 
 
 class ContractType(models.TextChoices):
     HOURLY = "hourly", "Hourly"
     FIXED = "fixed", "Fixed price"
 
+
+# The terms an offer proposes and its contract keeps; the admin and the API show them read-only.
+TERMS_FIELDS = ("contract_type", "hourly_rate_cents", "weekly_limit_hours", "total_cents", "currency")
 
 # Hourly terms and fixed terms are mutually exclusive on an offer and on a contract.
 _TERMS_CONSISTENT = Q(
@@ -120,6 +124,17 @@ class Contract(models.Model):
         Status.PAUSED: {Status.ACTIVE, Status.ENDED},
         Status.ENDED: set(),
     }
+    # The terms and the lifecycle, which only the services set: the admin and the API show them read-only.
+    TERMS_AND_STATE_FIELDS = (
+        *TERMS_FIELDS,
+        "status",
+        "start_date",
+        "started_at",
+        "ended_at",
+        "ended_by",
+        "end_outcome",
+        "end_reason",
+    )
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contracts")
     freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts")
@@ -169,18 +184,28 @@ class Contract(models.Model):
         return f"contract:{self.pk}"
 
 
-class ContractEvent(models.Model):
-    """A contract's history: started, paused, resumed, ended (actor is null when the system did it)."""
+class StatusEvent(models.Model):
+    """One status change in a history: who (null when the system did it), when, from, to, why."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.TextField(max_length=2000, blank=True)
+    note = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["created_at", "id"]
+
+
+class ContractEvent(StatusEvent):
+    """A contract's history: started, paused, resumed, ended."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    # A contract's statuses and notes are shorter than a milestone's.
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    note = models.TextField(max_length=2000, blank=True)
 
     def __str__(self):
         return f"contract {self.contract_id}: {self.from_status or '—'} → {self.to_status}"
@@ -255,18 +280,10 @@ class Milestone(models.Model):
         return self.status in self.IN_ESCROW
 
 
-class MilestoneEvent(models.Model):
-    """One row per milestone transition (actor is null when the system did it, e.g. auto-approval)."""
+class MilestoneEvent(StatusEvent):
+    """One row per milestone transition (the system is the actor of e.g. auto-approval)."""
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.TextField(max_length=5000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
     def __str__(self):
         return f"milestone {self.milestone_id}: {self.from_status or '—'} → {self.to_status}"
@@ -287,16 +304,6 @@ class MilestoneSubmission(models.Model):
         return f"submission {self.pk} of milestone {self.milestone_id}"
 
 
-class SubmissionFile(models.Model):
+class SubmissionFile(StoredFile):
     submission = models.ForeignKey(MilestoneSubmission, on_delete=models.CASCADE, related_name="files")
     file = models.FileField(upload_to="milestones/%Y/%m/")
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.name

@@ -27,6 +27,23 @@ def _not_found(exc: NotFound):
     raise Http404 from exc
 
 
+def _attempt(request, call, success) -> None:
+    """Run one service call: not found is a 404, a refused rule shows its detail, else `success` is shown (a text,
+    or a function of what the call returned)."""
+    try:
+        result = call()
+    except NotFound as exc:
+        _not_found(exc)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+
+
+def _errors_text(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
 # --- Offers ---
 
 
@@ -165,14 +182,7 @@ def offer_withdraw(request, offer_id: int):
 
 
 def _offer_action(request, offer_id: int, call):
-    try:
-        offer = call()
-    except NotFound as exc:
-        _not_found(exc)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"The offer is {offer.get_status_display().lower()}.")
+    _attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
     return redirect("contracts:offer_detail", offer_id=offer_id)
 
 
@@ -244,7 +254,7 @@ def contract_end(request, contract_id: int):
 def milestone_add(request, contract_id: int):
     form = forms.MilestoneAddForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, _errors_text(form))
         return redirect("contracts:contract_detail", contract_id=contract_id)
     return _contract_action(
         request,
@@ -255,14 +265,7 @@ def milestone_add(request, contract_id: int):
 
 
 def _contract_action(request, contract_id: int, call, success: str):
-    try:
-        call()
-    except NotFound as exc:
-        _not_found(exc)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, success)
+    _attempt(request, call, success)
     return redirect("contracts:contract_detail", contract_id=contract_id)
 
 
@@ -284,21 +287,23 @@ def _milestone_url(request, milestone_id: int) -> str:
 
 def _milestone_action(request, milestone_id: int, call, success: str):
     url = _milestone_url(request, milestone_id)
-    try:
-        call()
-    except NotFound as exc:
-        _not_found(exc)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, success)
+    _attempt(request, call, success)
     return redirect(url)
 
 
-def _form_failed(request, form, milestone_id: int):
-    url = _milestone_url(request, milestone_id)
-    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(url)
+def _milestone_form_action(request, milestone_id: int, form_class, service, success: str):
+    """A milestone action whose form's cleaned fields are the service's keyword arguments."""
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        url = _milestone_url(request, milestone_id)
+        messages.error(request, _errors_text(form))
+        return redirect(url)
+    return _milestone_action(
+        request,
+        milestone_id,
+        lambda: service(actor=request.user, milestone_id=milestone_id, **form.cleaned_data),
+        success,
+    )
 
 
 @require_POST
@@ -321,39 +326,23 @@ def milestone_fund(request, milestone_id: int):
 @require_POST
 @login_required
 def milestone_submit(request, milestone_id: int):
-    form = forms.SubmitForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _form_failed(request, form, milestone_id)
-    return _milestone_action(
+    return _milestone_form_action(
         request,
         milestone_id,
-        lambda: milestone_services.milestone_submit(
-            actor=request.user,
-            milestone_id=milestone_id,
-            message=form.cleaned_data["message"],
-            files=form.cleaned_data["files"],
-        ),
+        forms.SubmitForm,
+        milestone_services.milestone_submit,
         "Work submitted. The client reviews it next.",
     )
-
-
-def _with_form(request, form_class, field: str, milestone_id: int, call, success: str):
-    form = form_class(request.POST)
-    if not form.is_valid():
-        return _form_failed(request, form, milestone_id)
-    value = form.cleaned_data[field]
-    return _milestone_action(request, milestone_id, lambda: call(value), success)
 
 
 @require_POST
 @login_required
 def milestone_approve(request, milestone_id: int):
-    return _with_form(
+    return _milestone_form_action(
         request,
-        forms.ApproveForm,
-        "note",
         milestone_id,
-        lambda note: milestone_services.milestone_approve(actor=request.user, milestone_id=milestone_id, note=note),
+        forms.ApproveForm,
+        milestone_services.milestone_approve,
         "Approved: the payment is released to the freelancer.",
     )
 
@@ -361,14 +350,11 @@ def milestone_approve(request, milestone_id: int):
 @require_POST
 @login_required
 def milestone_request_changes(request, milestone_id: int):
-    return _with_form(
+    return _milestone_form_action(
         request,
-        forms.RequestChangesForm,
-        "note",
         milestone_id,
-        lambda note: milestone_services.milestone_request_changes(
-            actor=request.user, milestone_id=milestone_id, note=note
-        ),
+        forms.RequestChangesForm,
+        milestone_services.milestone_request_changes,
         "Changes requested: the freelancer will submit again.",
     )
 
@@ -376,14 +362,11 @@ def milestone_request_changes(request, milestone_id: int):
 @require_POST
 @login_required
 def milestone_request_refund(request, milestone_id: int):
-    return _with_form(
+    return _milestone_form_action(
         request,
-        forms.ReasonForm,
-        "reason",
         milestone_id,
-        lambda reason: milestone_services.milestone_request_refund(
-            actor=request.user, milestone_id=milestone_id, reason=reason
-        ),
+        forms.ReasonForm,
+        milestone_services.milestone_request_refund,
         "Refund requested: the freelancer can agree or reject it.",
     )
 
@@ -402,14 +385,11 @@ def milestone_agree_refund(request, milestone_id: int):
 @require_POST
 @login_required
 def milestone_reject_refund(request, milestone_id: int):
-    return _with_form(
+    return _milestone_form_action(
         request,
-        forms.ReasonForm,
-        "reason",
         milestone_id,
-        lambda reason: milestone_services.milestone_reject_refund(
-            actor=request.user, milestone_id=milestone_id, reason=reason
-        ),
+        forms.ReasonForm,
+        milestone_services.milestone_reject_refund,
         "Refund rejected: the milestone is now disputed and its money stays in escrow.",
     )
 

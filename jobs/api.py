@@ -343,6 +343,14 @@ PaginatedProposalReviewSerializer = _paginated("PaginatedProposalReviewList", Pr
 # --- Views ---
 
 
+def _checked_query(serializer_class, request, *, lists: tuple[str, ...]):
+    """The query string checked by `serializer_class` (400 otherwise); `lists` are repeatable parameters."""
+    params = request.query_params
+    query = serializer_class(data={**params.dict(), **{name: params.getlist(name) for name in lists}})
+    query.is_valid(raise_exception=True)
+    return query
+
+
 def _job_or_404(request, pk) -> Job:
     job = selectors.job_get(user=request.user, job_id=int(pk))
     if job is None:
@@ -358,15 +366,7 @@ class JobViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[JobSearchQuerySerializer], responses=JobSearchPageSerializer)
     def list(self, request):
         """Search open public jobs (the "Find work" filters). Pages by `page`; `has_more` instead of a count."""
-        query = JobSearchQuerySerializer(
-            data={
-                **request.query_params.dict(),
-                "skills": request.query_params.getlist("skills"),
-                "experience": request.query_params.getlist("experience"),
-                "duration": request.query_params.getlist("duration"),
-            }
-        )
-        query.is_valid(raise_exception=True)
+        query = _checked_query(JobSearchQuerySerializer, request, lists=("skills", "experience", "duration"))
         page = job_search(params=query.to_params(), user=request.user)
         return Response(JobSearchPageSerializer(page).data)
 
@@ -563,14 +563,7 @@ class TalentViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[TalentQuerySerializer], responses=TalentPageSerializer)
     def list(self, request):
         """Search freelancers; each result carries its daily overlap with the given working window."""
-        query = TalentQuerySerializer(
-            data={
-                **request.query_params.dict(),
-                "skills": request.query_params.getlist("skills"),
-                "languages": request.query_params.getlist("languages"),
-            }
-        )
-        query.is_valid(raise_exception=True)
+        query = _checked_query(TalentQuerySerializer, request, lists=("skills", "languages"))
         data = query.validated_data
         params = TalentSearchParams(
             q=data["q"].strip(),

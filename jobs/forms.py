@@ -11,6 +11,7 @@ from accounts.models import Skill
 from jobs.models import Duration, ExperienceLevel, Job
 from jobs.search import JobSearchParams, TalentSearchParams
 from jobs.services import JobFields, MilestoneInput
+from marketplace.uploads import MultipleFileField
 
 MILESTONE_ROWS = 5
 POSTED_WITHIN = [
@@ -36,24 +37,6 @@ def _timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name] + [
         ("UTC", "UTC")
     ]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented pattern); each is checked by content in the service."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
 
 
 class JobForm(forms.Form):

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from accounts.models import FreelancerProfile, Organization, Skill, validate_timezone
 from jobs.fields import IntIdsField
+from marketplace.uploads import StoredFile
 
 ExperienceLevel = FreelancerProfile.ExperienceLevel
 
@@ -117,19 +118,9 @@ class Job(models.Model):
         return self.budget_type == self.BudgetType.HOURLY
 
 
-class JobAttachment(models.Model):
+class JobAttachment(StoredFile):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="jobs/%Y/%m/")
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.name
 
 
 class ScreeningQuestion(models.Model):
@@ -253,19 +244,9 @@ class ProposalMilestone(models.Model):
         return self.title
 
 
-class ProposalAttachment(models.Model):
+class ProposalAttachment(StoredFile):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="proposals/%Y/%m/")
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.name
 
 
 class SavedSearch(models.Model):

@@ -26,8 +26,8 @@ from jobs.models import (
     TalentIndex,
 )
 from jobs.overlap import window_to_utc
-from jobs.uploads import check_upload
 from marketplace.errors import DomainError, NotFound, PermissionDenied
+from marketplace.uploads import check_upload
 from messaging.services import notify
 
 SEARCH_CONFIG = "english"
@@ -226,6 +226,34 @@ def job_close(*, user, job_id: int, reason: str, note: str = "") -> Job:
     job.close_note = note.strip()[:500]
     job.closed_at = timezone.now()
     job.save(update_fields=["status", "close_reason", "close_note", "closed_at", "updated_at"])
+    return job
+
+
+@transaction.atomic
+def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
+    """Moderation: staff close a job that breaks the rules; the client is told why."""
+    if not staff.is_staff:
+        raise PermissionDenied()
+    if not reason.strip():
+        raise DomainError("reason_required", "Say why the job is being closed.", status=400)
+    job = Job.objects.select_for_update().filter(pk=job_id).first()
+    if job is None:
+        raise NotFound()
+    _transition(job, Job.Status.CLOSED)
+    job.close_reason = Job.CloseReason.CANCELLED
+    job.close_note = f"Closed by {settings.SITE_NAME} staff: {reason.strip()}"[:500]
+    job.closed_at = timezone.now()
+    job.save(update_fields=["status", "close_reason", "close_note", "closed_at", "updated_at"])
+    for membership in Membership.objects.filter(organization_id=job.organization_id).select_related("user"):
+        if role_allows(membership.role, OrgPerm.POST_JOBS):
+            notify(
+                user=membership.user,
+                kind="job_closed_by_staff",
+                title=f"Your job “{job.title}” was closed by our staff",
+                body=job.close_note,
+                url=reverse("jobs:detail", args=[job.pk]),
+                reference=f"job:{job.pk}",
+            )
     return job
 
 

@@ -31,6 +31,27 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(None, ValidationError(exc.detail, code=exc.code))
 
 
+def _form_page(request, form, save, template: str, context: dict):
+    """A form's page: once it is posted and valid, `save()` answers (a refused rule becomes a form error);
+    otherwise the page again, with status 400 when the form has errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            return save()
+        except DomainError as exc:
+            _form_error(form, exc)
+    return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
+
+
+def _attempt(request, call, success: str) -> None:
+    """Run one service call; show its refusal, or `success`."""
+    try:
+        call()
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, success)
+
+
 # --- Job search (freelancers) ---
 
 
@@ -94,22 +115,20 @@ def create(request):
         )
         form.initial.setdefault("work_start", "09:00")
         form.initial.setdefault("work_end", "17:00")
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = services.job_create(
-                user=request.user,
-                organization_id=form.cleaned_data["organization"].pk,
-                fields=form.to_fields(),
-                attachments=form.cleaned_data["attachments"],
-            )
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            if "publish" in request.POST:
-                return _publish(request, job.pk)
-            messages.success(request, "Draft saved. Publish it when it is ready.")
-            return redirect("jobs:detail", job.pk)
-    return render(request, "jobs/form.html", {"form": form, "job": None}, status=400 if form.errors else 200)
+
+    def save():
+        job = services.job_create(
+            user=request.user,
+            organization_id=form.cleaned_data["organization"].pk,
+            fields=form.to_fields(),
+            attachments=form.cleaned_data["attachments"],
+        )
+        if "publish" in request.POST:
+            return _publish(request, job.pk)
+        messages.success(request, "Draft saved. Publish it when it is ready.")
+        return redirect("jobs:detail", job.pk)
+
+    return _form_page(request, form, save, "jobs/form.html", {"job": None})
 
 
 @login_required
@@ -118,26 +137,23 @@ def edit(request, job_id: int):
     if not selectors.can(request.user, job, OrgPerm.POST_JOBS):
         raise Http404
     form = forms.JobForm(request.POST or None, request.FILES or None, initial=forms.JobForm.initial_for(job))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.job_update(user=request.user, job_id=job.pk, fields=form.to_fields())
-            for uploaded in form.cleaned_data["attachments"]:
-                services.job_attachment_add(user=request.user, job_id=job.pk, uploaded=uploaded)
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "Job saved.")
-            return redirect("jobs:detail", job.pk)
-    return render(request, "jobs/form.html", {"form": form, "job": job}, status=400 if form.errors else 200)
+
+    def save():
+        services.job_update(user=request.user, job_id=job.pk, fields=form.to_fields())
+        for uploaded in form.cleaned_data["attachments"]:
+            services.job_attachment_add(user=request.user, job_id=job.pk, uploaded=uploaded)
+        messages.success(request, "Job saved.")
+        return redirect("jobs:detail", job.pk)
+
+    return _form_page(request, form, save, "jobs/form.html", {"job": job})
 
 
 def _publish(request, job_id: int):
-    try:
-        services.job_publish(user=request.user, job_id=job_id)
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "Your job is open: freelancers can find it and send proposals.")
+    _attempt(
+        request,
+        lambda: services.job_publish(user=request.user, job_id=job_id),
+        "Your job is open: freelancers can find it and send proposals.",
+    )
     return redirect("jobs:detail", job_id)
 
 
@@ -154,12 +170,9 @@ def close(request, job_id: int):
     if not form.is_valid():
         messages.error(request, "Say whether the job was filled or cancelled.")
         return redirect("jobs:detail", job_id)
-    try:
-        services.job_close(user=request.user, job_id=job_id, **form.cleaned_data)
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "The job is closed.")
+    _attempt(
+        request, lambda: services.job_close(user=request.user, job_id=job_id, **form.cleaned_data), "The job is closed."
+    )
     return redirect("jobs:detail", job_id)
 
 
@@ -178,18 +191,19 @@ def my_jobs(request):
 
 
 def job_attachment(request, job_id: int, attachment_id: int):
-    """Served through the job's visibility check, always as a download (never rendered by the browser)."""
+    """Served through the job's visibility check."""
     job = _job_or_404(request, job_id)
-    attachment = next((a for a in job.attachments.all() if a.pk == attachment_id), None)
-    if attachment is None:
-        raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    return _download(next((a for a in job.attachments.all() if a.pk == attachment_id), None))
 
 
 @login_required
 def proposal_attachment(request, proposal_id: int, attachment_id: int):
     proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
-    attachment = next((a for a in proposal.attachments.all() if a.pk == attachment_id), None) if proposal else None
+    return _download(next((a for a in proposal.attachments.all() if a.pk == attachment_id), None) if proposal else None)
+
+
+def _download(attachment) -> FileResponse:
+    """Always a download, never rendered by the browser; a missing attachment is a 404."""
     if attachment is None:
         raise Http404
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
@@ -202,15 +216,13 @@ def proposal_attachment(request, proposal_id: int, attachment_id: int):
 def propose(request, job_id: int):
     job = _job_or_404(request, job_id)
     form = forms.ProposalForm(request.POST or None, request.FILES or None, job=job)
-    if request.method == "POST" and form.is_valid():
-        try:
-            proposal = services.proposal_submit(user=request.user, job_id=job.pk, **form.service_kwargs())
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "Proposal sent.")
-            return redirect("jobs:proposal_detail", proposal.pk)
-    return render(request, "jobs/propose.html", {"job": job, "form": form}, status=400 if form.errors else 200)
+
+    def save():
+        proposal = services.proposal_submit(user=request.user, job_id=job.pk, **form.service_kwargs())
+        messages.success(request, "Proposal sent.")
+        return redirect("jobs:proposal_detail", proposal.pk)
+
+    return _form_page(request, form, save, "jobs/propose.html", {"job": job})
 
 
 @login_required
@@ -326,12 +338,11 @@ def invitation_accept(request, invitation_id: int):
 @login_required
 @require_POST
 def invitation_decline(request, invitation_id: int):
-    try:
-        services.invitation_decline(user=request.user, invitation_id=invitation_id)
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "Invitation declined.")
+    _attempt(
+        request,
+        lambda: services.invitation_decline(user=request.user, invitation_id=invitation_id),
+        "Invitation declined.",
+    )
     return redirect("jobs:invitations")
 
 

@@ -4,13 +4,17 @@ A test marked `postgres` or `redis` needs that server: without it the test is sk
 in CI (CI=true), where a missing server is a failure, so a green CI always means the real thing was exercised.
 """
 
+import itertools
 import os
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from tests.factories import FreelancerProfileFactory, OrganizationFactory, PaymentMethodFactory
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
+_keys = itertools.count(1)
 
 
 def _missing(marker: str) -> str | None:
@@ -42,3 +46,27 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+# --- The parties the contracts and payments tests share ---
+
+
+@pytest.fixture
+def key():
+    """A fresh idempotency key per call (what a rendered fund form or an API client would send)."""
+    return lambda: f"request-{next(_keys)}"
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def freelancer(db):
+    return FreelancerProfileFactory().user
+
+
+@pytest.fixture
+def card(organization):
+    return PaymentMethodFactory(organization=organization)

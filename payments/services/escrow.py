@@ -58,19 +58,21 @@ def _repeat(op: GatewayOperation) -> JournalEntry:
     return op.entry
 
 
-def operation_transition(op: GatewayOperation, status: str, **fields) -> None:
-    """Move a locked operation to `status` (checked against its ALLOWED map) and save."""
-    if status not in GatewayOperation.ALLOWED[op.status]:
-        raise DomainError("invalid_transition", f"A {op.status} operation cannot become {status}.")
-    op.status = status
-    for name, value in fields.items():
-        setattr(op, name, value)
-    op.save(update_fields=["status", "updated_at", *fields])
-
-
 def _check_reference(reference: str) -> None:
     if not reference or len(reference) > 120:
         raise DomainError("reference_invalid", "A reference of 1 to 120 characters is required.", status=400)
+
+
+def _checked_request_hash(
+    *, op: str, escrow_reference: str, amount_cents: int, currency: str, idempotency_key: str, reference: str, **party
+) -> str:
+    """Refuse a bad amount, key or reference (400); else the request's fingerprint for its idempotency key."""
+    ledger.check_money(amount_cents=amount_cents, currency=currency)
+    ledger.check_key(idempotency_key)
+    _check_reference(reference)
+    return ledger.request_hash(
+        op=op, escrow_reference=escrow_reference, amount=amount_cents, currency=currency, reference=reference, **party
+    )
 
 
 def escrow_fund(
@@ -85,18 +87,17 @@ def escrow_fund(
 ) -> JournalEntry:
     """Charge the organization's default card amount + client fee and put `amount_cents` into the escrow of
     `escrow_reference`. One entry per idempotency key; a declined card posts nothing."""
-    ledger.check_money(amount_cents=amount_cents, currency=currency)
-    ledger.check_key(idempotency_key)
-    _check_reference(escrow_reference)
-    _check_reference(reference)
-    rhash = ledger.request_hash(
+    rhash = _checked_request_hash(
         op="escrow_fund",
         organization=organization.pk,
         escrow_reference=escrow_reference,
-        amount=amount_cents,
+        amount_cents=amount_cents,
         currency=currency,
+        idempotency_key=idempotency_key,
         reference=reference,
     )
+    # Funding names the escrow it may create, so its reference is held to the same rule.
+    _check_reference(escrow_reference)
     op = _operation_existing(idempotency_key=idempotency_key, request_hash=rhash)
     if op is not None:
         return _repeat(op)
@@ -171,7 +172,7 @@ def charge_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperation:
             (ledger.platform_account(AccountKind.CLIENT_FEE_REVENUE, op.currency), op.fee_cents),
         ],
     )
-    operation_transition(op, OperationStatus.SUCCEEDED, gateway_id=gateway_id, entry=entry)
+    ledger.save_transition(op, OperationStatus.SUCCEEDED, noun="operation", gateway_id=gateway_id, entry=entry)
     return op
 
 
@@ -179,7 +180,9 @@ def charge_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperation:
 def charge_failed(*, operation_id: int, code: str, detail: str) -> GatewayOperation:
     op = GatewayOperation.objects.select_for_update().get(pk=operation_id)
     if op.status == OperationStatus.PENDING:
-        operation_transition(op, OperationStatus.FAILED, error_code=code[:64], error_detail=detail[:255])
+        ledger.save_transition(
+            op, OperationStatus.FAILED, noun="operation", error_code=code[:64], error_detail=detail[:255]
+        )
     return op
 
 
@@ -216,15 +219,13 @@ def escrow_release(
 ) -> JournalEntry:
     """Move `amount_cents` from escrow to the freelancer's pending balance less the freelancer fee; the net
     waits out settings.SECURITY_HOLD_DAYS in a hold lot. Serializes on the escrow account's row lock."""
-    ledger.check_money(amount_cents=amount_cents, currency=currency)
-    ledger.check_key(idempotency_key)
-    _check_reference(reference)
-    rhash = ledger.request_hash(
+    rhash = _checked_request_hash(
         op="escrow_release",
         escrow_reference=escrow_reference,
         freelancer=freelancer.pk,
-        amount=amount_cents,
+        amount_cents=amount_cents,
         currency=currency,
+        idempotency_key=idempotency_key,
         reference=reference,
     )
     with transaction.atomic():
@@ -302,15 +303,13 @@ def escrow_refund(
 
     The entry is posted (escrow reserved) before the gateway is called, so nothing can release the same money
     meanwhile; if the gateway refuses, a `refund_failed` entry puts it back and DomainError is raised."""
-    ledger.check_money(amount_cents=amount_cents, currency=currency)
-    ledger.check_key(idempotency_key)
-    _check_reference(reference)
-    rhash = ledger.request_hash(
+    rhash = _checked_request_hash(
         op="escrow_refund",
         escrow_reference=escrow_reference,
         organization=organization.pk,
-        amount=amount_cents,
+        amount_cents=amount_cents,
         currency=currency,
+        idempotency_key=idempotency_key,
         reference=reference,
     )
     op = _operation_existing(idempotency_key=idempotency_key, request_hash=rhash)
@@ -384,7 +383,7 @@ def escrow_refund(
 def refund_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperation:
     op = GatewayOperation.objects.select_for_update().get(pk=operation_id)
     if op.status == OperationStatus.PENDING:
-        operation_transition(op, OperationStatus.SUCCEEDED, gateway_id=gateway_id)
+        ledger.save_transition(op, OperationStatus.SUCCEEDED, noun="operation", gateway_id=gateway_id)
     return op
 
 
@@ -414,5 +413,7 @@ def refund_failed(*, operation_id: int, code: str, detail: str) -> GatewayOperat
             (ledger.platform_account(AccountKind.GATEWAY_CLEARING, op.currency), -op.amount_cents),
         ],
     )
-    operation_transition(op, OperationStatus.FAILED, error_code=code[:64], error_detail=detail[:255])
+    ledger.save_transition(
+        op, OperationStatus.FAILED, noun="operation", error_code=code[:64], error_detail=detail[:255]
+    )
     return op

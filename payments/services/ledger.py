@@ -30,6 +30,16 @@ def request_hash(**fields) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def save_transition(row, status: str, *, noun: str, **fields) -> None:
+    """Move a locked row to `status` (checked against its model's ALLOWED map), set `fields` and save them."""
+    if status not in row.ALLOWED[row.status]:
+        raise DomainError("invalid_transition", f"A {row.status} {noun} cannot become {status}.")
+    row.status = status
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save(update_fields=["status", "updated_at", *fields])
+
+
 def check_money(*, amount_cents: int, currency: str) -> None:
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
         raise DomainError("invalid_amount", "The amount must be a positive whole number of cents.", status=400)

@@ -23,7 +23,6 @@ from payments.models import (
     PayoutStatus,
 )
 from payments.services import ledger
-from payments.services.escrow import operation_transition
 
 
 def payout_method_add_sandbox_bank(*, user: User, holder_name: str, account_last4: str) -> PayoutMethod:
@@ -192,15 +191,6 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
     return payout_paid(payout_id=payout.pk, gateway_id=gateway_id)
 
 
-def _transition(payout: Payout, status: str, **fields) -> None:
-    if status not in Payout.ALLOWED[payout.status]:
-        raise DomainError("invalid_transition", f"A {payout.status} payout cannot become {status}.")
-    payout.status = status
-    for name, value in fields.items():
-        setattr(payout, name, value)
-    payout.save(update_fields=["status", "updated_at", *fields])
-
-
 @transaction.atomic
 def payout_paid(*, payout_id: int, gateway_id: str) -> Payout:
     payout = Payout.objects.select_for_update().get(pk=payout_id)
@@ -208,8 +198,8 @@ def payout_paid(*, payout_id: int, gateway_id: str) -> Payout:
         return payout
     op = GatewayOperation.objects.select_for_update().get(pk=payout.operation_id)
     if op.status == OperationStatus.PENDING:
-        operation_transition(op, OperationStatus.SUCCEEDED, gateway_id=gateway_id)
-    _transition(payout, PayoutStatus.PAID)
+        ledger.save_transition(op, OperationStatus.SUCCEEDED, noun="operation", gateway_id=gateway_id)
+    ledger.save_transition(payout, PayoutStatus.PAID, noun="payout")
     return payout
 
 
@@ -234,6 +224,8 @@ def payout_failed(*, payout_id: int, reason: str) -> Payout:
     )
     op = GatewayOperation.objects.select_for_update().get(pk=payout.operation_id)
     if op.status == OperationStatus.PENDING:
-        operation_transition(op, OperationStatus.FAILED, error_code="payout_failed", error_detail=reason[:255])
-    _transition(payout, PayoutStatus.FAILED, failure_entry=entry, failure_reason=reason[:255])
+        ledger.save_transition(
+            op, OperationStatus.FAILED, noun="operation", error_code="payout_failed", error_detail=reason[:255]
+        )
+    ledger.save_transition(payout, PayoutStatus.FAILED, noun="payout", failure_entry=entry, failure_reason=reason[:255])
     return payout

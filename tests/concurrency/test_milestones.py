@@ -2,11 +2,9 @@
 escrow) at once. Where only one may win, exactly one does; money moves once; escrow never goes negative."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
@@ -16,32 +14,11 @@ from marketplace.errors import DomainError
 from payments.models import JournalEntry, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
 from payments.services.escrow import escrow_balance
+from tests.concurrency.helpers import race
 from tests.factories import ContractFactory, MembershipFactory, MilestoneFactory, PaymentMethodFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 S = Milestone.Status
-
-
-def race(*calls):
-    """Run the calls in threads released together; return each one's result or its DomainError."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, fn):
-        try:
-            barrier.wait()
-            results[index] = fn()
-        except DomainError as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def wins(results) -> int:

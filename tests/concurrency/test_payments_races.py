@@ -1,16 +1,14 @@
 """Races on real PostgreSQL row locks: threads, each on its own connection, doing the same money operation at
 once. Exactly one wins where only one may; nothing goes negative; one key is one entry."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts.models import Role
 from marketplace.errors import DomainError
 from payments.models import JournalEntry, Payout, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
 from payments.services import escrow, payouts
+from tests.concurrency.helpers import race
 from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
@@ -21,28 +19,6 @@ from tests.factories import (
 from tests.payments.helpers import make_available
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(*calls):
-    """Run the calls in threads released together; return each one's result or DomainError."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, fn):
-        try:
-            barrier.wait()
-            results[index] = fn()
-        except DomainError as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.fixture

@@ -1,30 +1,8 @@
-import itertools
-
 import pytest
 
 from accounts.models import Role
 from contracts.services import milestones as milestone_services
-from tests.factories import (
-    ContractFactory,
-    FreelancerProfileFactory,
-    MembershipFactory,
-    MilestoneFactory,
-    OrganizationFactory,
-    PaymentMethodFactory,
-)
-
-_keys = itertools.count(1)
-
-
-@pytest.fixture
-def key():
-    """A fresh request key per call (what a rendered fund form or an API client would send)."""
-    return lambda: f"request-{next(_keys)}"
-
-
-@pytest.fixture
-def organization(db):
-    return OrganizationFactory()
+from tests.factories import ContractFactory, MembershipFactory, MilestoneFactory
 
 
 @pytest.fixture
@@ -39,16 +17,6 @@ def members(organization):
 @pytest.fixture
 def owner(members):
     return members[Role.OWNER]
-
-
-@pytest.fixture
-def freelancer(db):
-    return FreelancerProfileFactory().user
-
-
-@pytest.fixture
-def card(organization):
-    return PaymentMethodFactory(organization=organization)
 
 
 @pytest.fixture

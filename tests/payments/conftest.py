@@ -1,45 +1,13 @@
-import itertools
-
 import pytest
 
 from accounts.models import Role
 from payments.services import escrow
-from tests.factories import (
-    FreelancerProfileFactory,
-    MembershipFactory,
-    OrganizationFactory,
-    PaymentMethodFactory,
-    PayoutMethodFactory,
-    UserFactory,
-)
-
-_keys = itertools.count(1)
-
-
-@pytest.fixture
-def key():
-    """A fresh idempotency key per call."""
-    return lambda: f"test-key-{next(_keys)}"
-
-
-@pytest.fixture
-def organization(db):
-    return OrganizationFactory()
+from tests.factories import MembershipFactory, PayoutMethodFactory, UserFactory
 
 
 @pytest.fixture
 def owner(organization):
     return MembershipFactory(organization=organization, role=Role.OWNER).user
-
-
-@pytest.fixture
-def card(organization):
-    return PaymentMethodFactory(organization=organization)
-
-
-@pytest.fixture
-def freelancer(db):
-    return FreelancerProfileFactory().user
 
 
 @pytest.fixture
@@ -62,6 +30,40 @@ def fund(organization, card, key):
         )
 
     return _fund
+
+
+@pytest.fixture
+def release(freelancer, key):
+    """Release `amount` of contract:1's escrow for `reference` (milestone:1 unless given) to the freelancer."""
+
+    def _release(amount, reference="milestone:1"):
+        return escrow.escrow_release(
+            escrow_reference="contract:1",
+            freelancer=freelancer,
+            amount_cents=amount,
+            currency="USD",
+            idempotency_key=key(),
+            reference=reference,
+        )
+
+    return _release
+
+
+@pytest.fixture
+def refund(organization, key):
+    """Refund `amount` of contract:1's escrow for milestone:1 to `by` (the funding organization unless given)."""
+
+    def _refund(amount, by=None):
+        return escrow.escrow_refund(
+            escrow_reference="contract:1",
+            organization=by or organization,
+            amount_cents=amount,
+            currency="USD",
+            idempotency_key=key(),
+            reference="milestone:1",
+        )
+
+    return _refund
 
 
 @pytest.fixture

@@ -24,7 +24,20 @@ def balances(entry):
     return {p.account.kind: p.amount_cents for p in entry.postings.select_related("account")}
 
 
-def test_funding_charges_amount_plus_client_fee_and_posts_one_balanced_entry(fund, organization):
+def fund_request(organization, **changes) -> dict:
+    """The arguments of funding 5,000 cents into contract:1 for milestone:1 with key "k", with `changes`."""
+    return {
+        "organization": organization,
+        "escrow_reference": "contract:1",
+        "amount_cents": 5_000,
+        "currency": "USD",
+        "idempotency_key": "k",
+        "reference": "milestone:1",
+        **changes,
+    }
+
+
+def test_funding_charges_amount_plus_client_fee_and_posts_one_balanced_entry(fund):
     entry = fund(10_000)
     assert entry.kind == EntryKind.ESCROW_FUND
     assert entry.reference == "milestone:1"
@@ -41,14 +54,7 @@ def test_funding_charges_amount_plus_client_fee_and_posts_one_balanced_entry(fun
 
 
 def test_funding_twice_with_one_key_makes_one_entry_and_one_charge(organization, card):
-    kwargs = dict(
-        organization=organization,
-        escrow_reference="contract:1",
-        amount_cents=5_000,
-        currency="USD",
-        idempotency_key="same",
-        reference="milestone:1",
-    )
+    kwargs = fund_request(organization, idempotency_key="same")
     first = escrow.escrow_fund(**kwargs)
     second = escrow.escrow_fund(**kwargs)
     assert first.pk == second.pk
@@ -57,56 +63,35 @@ def test_funding_twice_with_one_key_makes_one_entry_and_one_charge(organization,
 
 
 def test_same_key_with_another_amount_or_reference_is_a_conflict(organization, card):
-    base = dict(organization=organization, escrow_reference="contract:1", currency="USD", idempotency_key="k")
-    escrow.escrow_fund(amount_cents=5_000, reference="milestone:1", **base)
+    escrow.escrow_fund(**fund_request(organization))
     for changed in (
         {"amount_cents": 6_000, "reference": "milestone:1"},
         {"amount_cents": 5_000, "reference": "milestone:2"},
     ):
         with pytest.raises(DomainError) as exc:
-            escrow.escrow_fund(**base, **changed)
+            escrow.escrow_fund(**fund_request(organization, **changed))
         assert exc.value.code == "idempotency_conflict"
     assert JournalEntry.objects.count() == 1
 
 
-def test_declined_card_posts_nothing_and_says_so(organization, key):
+def test_declined_card_posts_nothing_and_says_so(organization):
     PaymentMethodFactory(organization=organization, card_number="4000000000000341", last4="0341")
+    kwargs = fund_request(organization, idempotency_key="declined")
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_fund(
-            organization=organization,
-            escrow_reference="contract:1",
-            amount_cents=5_000,
-            currency="USD",
-            idempotency_key="declined",
-            reference="milestone:1",
-        )
+        escrow.escrow_fund(**kwargs)
     assert exc.value.code == "card_declined"
     assert not JournalEntry.objects.exists()
     assert GatewayOperation.objects.get().status == OperationStatus.FAILED
     # Retrying the same request gets the same answer without charging again.
     with pytest.raises(DomainError) as again:
-        escrow.escrow_fund(
-            organization=organization,
-            escrow_reference="contract:1",
-            amount_cents=5_000,
-            currency="USD",
-            idempotency_key="declined",
-            reference="milestone:1",
-        )
+        escrow.escrow_fund(**kwargs)
     assert again.value.code == "card_declined"
     assert SandboxRecord.objects.filter(kind="charge").count() == 1
 
 
 def test_funding_without_a_default_payment_method_is_refused(organization):
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_fund(
-            organization=organization,
-            escrow_reference="contract:1",
-            amount_cents=5_000,
-            currency="USD",
-            idempotency_key="k",
-            reference="milestone:1",
-        )
+        escrow.escrow_fund(**fund_request(organization))
     assert exc.value.code == "payment_method_required"
     assert not GatewayOperation.objects.exists()
 
@@ -122,14 +107,7 @@ def test_funding_without_a_default_payment_method_is_refused(organization):
 )
 def test_funding_refuses_bad_amounts(organization, card, amount, currency, code):
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_fund(
-            organization=organization,
-            escrow_reference="contract:1",
-            amount_cents=amount,
-            currency=currency,
-            idempotency_key="k",
-            reference="milestone:1",
-        )
+        escrow.escrow_fund(**fund_request(organization, amount_cents=amount, currency=currency))
     assert exc.value.code == code
     assert exc.value.status == 400
 
@@ -138,27 +116,13 @@ def test_an_escrow_reference_belongs_to_the_organization_that_funded_it(fund, ke
     fund(1_000)
     other = PaymentMethodFactory().organization
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_fund(
-            organization=other,
-            escrow_reference="contract:1",
-            amount_cents=1_000,
-            currency="USD",
-            idempotency_key=key(),
-            reference="milestone:9",
-        )
+        escrow.escrow_fund(**fund_request(other, amount_cents=1_000, idempotency_key=key(), reference="milestone:9"))
     assert exc.value.code == "escrow_reference_taken"
 
 
-def test_release_pays_pending_less_fee_and_records_a_hold_lot(fund, freelancer, settings, key):
+def test_release_pays_pending_less_fee_and_records_a_hold_lot(fund, freelancer, settings, release):
     fund(10_000)
-    entry = escrow.escrow_release(
-        escrow_reference="contract:1",
-        freelancer=freelancer,
-        amount_cents=10_000,
-        currency="USD",
-        idempotency_key=key(),
-        reference="milestone:1",
-    )
+    entry = release(10_000)
     assert balances(entry) == {
         AccountKind.ESCROW: -10_000,
         AccountKind.FREELANCER_PENDING: 9_000,
@@ -172,27 +136,19 @@ def test_release_pays_pending_less_fee_and_records_a_hold_lot(fund, freelancer, 
     assert ledger_problems() == []
 
 
-def test_release_beyond_what_the_reference_funded_is_refused(fund, freelancer, key):
+def test_release_beyond_what_the_reference_funded_is_refused(fund, release):
     fund(5_000, reference="milestone:1")
     fund(5_000, reference="milestone:2")
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_release(
-            escrow_reference="contract:1",
-            freelancer=freelancer,
-            amount_cents=6_000,
-            currency="USD",
-            idempotency_key=key(),
-            reference="milestone:1",
-        )
+        release(6_000)
     assert exc.value.code == "insufficient_escrow"
 
 
-def test_release_beyond_the_escrow_is_refused_and_changes_nothing(fund, freelancer, key):
+def test_release_beyond_the_escrow_is_refused_and_changes_nothing(fund, release):
     fund(5_000)
-    kwargs = dict(escrow_reference="contract:1", freelancer=freelancer, currency="USD", reference="milestone:1")
-    escrow.escrow_release(amount_cents=4_000, idempotency_key=key(), **kwargs)
+    release(4_000)
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_release(amount_cents=2_000, idempotency_key=key(), **kwargs)
+        release(2_000)
     assert exc.value.code == "insufficient_escrow"
     assert escrow.escrow_balance(escrow_reference="contract:1") == 1_000
 
@@ -224,16 +180,9 @@ def test_release_is_idempotent(fund, freelancer):
     assert HoldLot.objects.count() == 1
 
 
-def test_hold_lots_mature_once_after_the_hold(fund, freelancer, settings, key):
+def test_hold_lots_mature_once_after_the_hold(fund, freelancer, settings, release):
     fund(10_000)
-    escrow.escrow_release(
-        escrow_reference="contract:1",
-        freelancer=freelancer,
-        amount_cents=10_000,
-        currency="USD",
-        idempotency_key=key(),
-        reference="milestone:1",
-    )
+    release(10_000)
     assert holds_release_matured() == 0
     later = timezone.now() + timedelta(days=settings.SECURITY_HOLD_DAYS, seconds=1)
     assert holds_release_matured(now=later) == 1
@@ -243,102 +192,53 @@ def test_hold_lots_mature_once_after_the_hold(fund, freelancer, settings, key):
     assert JournalEntry.objects.filter(kind=EntryKind.HOLD_MATURED).count() == 1
 
 
-def test_refund_gives_back_amount_and_its_client_fee(fund, organization, key):
+def test_refund_gives_back_amount_and_its_client_fee(fund, refund):
     fund(10_000)
-    entry = escrow.escrow_refund(
-        escrow_reference="contract:1",
-        organization=organization,
-        amount_cents=10_000,
-        currency="USD",
-        idempotency_key=key(),
-        reference="milestone:1",
-    )
+    entry = refund(10_000)
     assert balances(entry) == {
         AccountKind.ESCROW: -10_000,
         AccountKind.CLIENT_FEE_REVENUE: -500,
         AccountKind.GATEWAY_CLEARING: 10_500,
     }
-    refund = SandboxRecord.objects.get(kind="refund")
-    assert refund.amount_cents == 10_500
+    record = SandboxRecord.objects.get(kind="refund")
+    assert record.amount_cents == 10_500
     assert GatewayOperation.objects.get(kind="refund").status == OperationStatus.SUCCEEDED
     clearing = LedgerAccount.objects.get(kind=AccountKind.GATEWAY_CLEARING)
     assert clearing.balance_cents == 0
     assert ledger_problems() == []
 
 
-def test_refund_in_parts_never_gives_back_more_fee_than_was_charged(fund, organization, key):
+def test_refund_in_parts_never_gives_back_more_fee_than_was_charged(fund, refund):
     fund(30)  # fee 1.5 → 2 cents
     for _ in range(3):
-        escrow.escrow_refund(
-            escrow_reference="contract:1",
-            organization=organization,
-            amount_cents=10,
-            currency="USD",
-            idempotency_key=key(),
-            reference="milestone:1",
-        )
+        refund(10)
     revenue = LedgerAccount.objects.get(kind=AccountKind.CLIENT_FEE_REVENUE)
     assert revenue.balance_cents == 0
     assert sum(r.amount_cents for r in SandboxRecord.objects.filter(kind="refund")) == 32
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_refund(
-            escrow_reference="contract:1",
-            organization=organization,
-            amount_cents=1,
-            currency="USD",
-            idempotency_key=key(),
-            reference="milestone:1",
-        )
+        refund(1)
     assert exc.value.code == "insufficient_escrow"
 
 
-def test_refund_after_partial_release_is_limited_to_what_is_left(fund, organization, freelancer, key):
+def test_refund_after_partial_release_is_limited_to_what_is_left(fund, release, refund):
     fund(10_000)
-    escrow.escrow_release(
-        escrow_reference="contract:1",
-        freelancer=freelancer,
-        amount_cents=6_000,
-        currency="USD",
-        idempotency_key=key(),
-        reference="milestone:1",
-    )
+    release(6_000)
     with pytest.raises(DomainError):
-        escrow.escrow_refund(
-            escrow_reference="contract:1",
-            organization=organization,
-            amount_cents=5_000,
-            currency="USD",
-            idempotency_key=key(),
-            reference="milestone:1",
-        )
-    escrow.escrow_refund(
-        escrow_reference="contract:1",
-        organization=organization,
-        amount_cents=4_000,
-        currency="USD",
-        idempotency_key=key(),
-        reference="milestone:1",
-    )
+        refund(5_000)
+    refund(4_000)
     assert escrow.escrow_balance_for_reference(reference="milestone:1") == 0
     assert ledger_problems() == []
 
 
-def test_another_organization_cannot_refund_an_escrow(fund, key):
+def test_another_organization_cannot_refund_an_escrow(fund, refund):
     fund(1_000)
     other = PaymentMethodFactory().organization
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_refund(
-            escrow_reference="contract:1",
-            organization=other,
-            amount_cents=1_000,
-            currency="USD",
-            idempotency_key=key(),
-            reference="milestone:1",
-        )
+        refund(1_000, by=other)
     assert exc.value.code == "insufficient_escrow"
 
 
-def test_a_refund_the_gateway_refuses_puts_the_money_back(fund, organization, monkeypatch, key):
+def test_a_refund_the_gateway_refuses_puts_the_money_back(fund, monkeypatch, refund):
     from payments.gateway.base import GatewayError
     from payments.gateway.sandbox import SandboxGateway
 
@@ -349,14 +249,7 @@ def test_a_refund_the_gateway_refuses_puts_the_money_back(fund, organization, mo
 
     monkeypatch.setattr(SandboxGateway, "refund", refuse)
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_refund(
-            escrow_reference="contract:1",
-            organization=organization,
-            amount_cents=10_000,
-            currency="USD",
-            idempotency_key=key(),
-            reference="milestone:1",
-        )
+        refund(10_000)
     assert exc.value.code == "charge_not_refundable"
     assert escrow.escrow_balance(escrow_reference="contract:1") == 10_000
     assert JournalEntry.objects.filter(kind=EntryKind.REFUND_FAILED).count() == 1
@@ -364,19 +257,12 @@ def test_a_refund_the_gateway_refuses_puts_the_money_back(fund, organization, mo
     assert ledger_problems() == []
 
 
-def test_the_beat_task_moves_matured_lots(fund, freelancer, settings, key):
+def test_the_beat_task_moves_matured_lots(fund, freelancer, settings, release):
     from payments.tasks import release_matured_holds
 
     settings.SECURITY_HOLD_DAYS = 0
     fund(1_000)
-    escrow.escrow_release(
-        escrow_reference="contract:1",
-        freelancer=freelancer,
-        amount_cents=1_000,
-        currency="USD",
-        idempotency_key=key(),
-        reference="milestone:1",
-    )
+    release(1_000)
     assert release_matured_holds() == 1
     assert release_matured_holds() == 0
     assert wallet_for(freelancer).available_cents == 900

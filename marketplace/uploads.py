@@ -1,9 +1,12 @@
-"""Upload checks by content, not by name: the first bytes decide the type, the size is capped by a setting."""
+"""Uploaded files, for every app that takes them: the check by content, not by name (the first bytes decide the
+type, the size is capped by a setting), the stored row's common fields, and the form field taking several files."""
 
 import io
 import zipfile
 
+from django import forms
 from django.conf import settings
+from django.db import models
 
 from marketplace.errors import DomainError
 
@@ -56,3 +59,40 @@ def check_upload(uploaded) -> str:
             "upload_type", f"“{uploaded.name}” is not a file type we accept ({ALLOWED_TYPES_TEXT}).", status=400
         )
     return content_type
+
+
+class StoredFile(models.Model):
+    """A checked upload as stored: the file, its original name and the content type `check_upload` found.
+
+    Each concrete model adds its owner and its own `file` field (the folder it is stored under)."""
+
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); each is checked by content in the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
