@@ -2,6 +2,8 @@ import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
@@ -54,6 +56,18 @@ class LoginForm(AllauthLoginForm):
         _without_placeholders(self)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me logged in"
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_placeholders(self)
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_placeholders(self)
 
 
 def _without_placeholders(form: forms.Form) -> None:

@@ -217,9 +217,19 @@ def organization_create(*, owner: User, name: str, country: str = "", timezone: 
 
 @transaction.atomic
 def signup_complete(*, user: User, intent: str, organization_name: str = "", timezone: str = "UTC") -> None:
-    """What a new account gets for the side it chose; the other side can be added later."""
+    """What a new account gets for the side it chose; the other side can be added later.
+
+    Someone signing up to hire who was invited to an organization is joining that team: they get no one-person
+    business of their own unless they name one.
+    """
     if intent == Intent.HIRE:
-        organization_create(owner=user, name=organization_name or f"{user.display_name}'s business", timezone=timezone)
+        invited = OrganizationInvitation.objects.filter(
+            email__iexact=user.email, status=OrganizationInvitation.Status.PENDING
+        ).exists()
+        if organization_name or not invited:
+            organization_create(
+                owner=user, name=organization_name or f"{user.display_name}'s business", timezone=timezone
+            )
     else:
         freelancer_profile_create(user=user, timezone=timezone)
 

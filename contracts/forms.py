@@ -65,7 +65,12 @@ class OfferForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if self.errors or (self.milestone_formset is not None and not self.milestone_formset.is_valid()):
+        if self.errors:
+            return data
+        if self.milestone_formset is not None and not self.milestone_formset.is_valid():
+            # An hourly offer ignores the milestone rows; a fixed-price one cannot be built from rows with errors.
+            if data.get("contract_type") == ContractType.FIXED:
+                self.add_error(None, "Check the milestones below: some rows have errors.")
             return data
         try:
             offer_terms_clean(self.terms())

@@ -20,6 +20,7 @@ from contracts.services import offers as offer_services
 from jobs import selectors as job_selectors
 from marketplace.errors import DomainError, NotFound
 from marketplace.idempotency import scoped_key
+from payments import selectors as payment_selectors
 from payments.services.escrow import escrow_balance
 
 
@@ -27,17 +28,18 @@ def _not_found(exc: NotFound):
     raise Http404 from exc
 
 
-def _attempt(request, call, success) -> None:
+def _attempt(request, call, success) -> bool:
     """Run one service call: not found is a 404, a refused rule shows its detail, else `success` is shown (a text,
-    or a function of what the call returned)."""
+    or a function of what the call returned). True when the call succeeded."""
     try:
         result = call()
     except NotFound as exc:
         _not_found(exc)
     except DomainError as exc:
         messages.error(request, exc.detail)
-    else:
-        messages.success(request, success(result) if callable(success) else success)
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True
 
 
 def _errors_text(form) -> str:
@@ -212,6 +214,8 @@ def contract_detail(request, contract_id: int):
     context = {
         "contract": contract,
         "milestones": contract.milestones.all(),
+        # Milestones added to a running contract make its work worth more than the offer's price.
+        "milestones_total": sum(m.amount_cents for m in contract.milestones.all()),
         "is_freelancer": is_freelancer,
         "can_fund": has_org_perm(user, org, OrgPerm.FUND),
         "can_approve": has_org_perm(user, org, OrgPerm.APPROVE_PAYMENTS),
@@ -220,6 +224,7 @@ def contract_detail(request, contract_id: int):
         and (is_freelancer or has_org_perm(user, org, OrgPerm.HIRE)),
         "awaiting_funding": selectors.awaiting_funding(contract),
         "escrow_cents": escrow_balance(escrow_reference=contract.escrow_reference, currency=contract.currency),
+        "default_card": payment_selectors.default_payment_method(org) if contract.is_fixed else None,
         "fund_form": forms.FundForm(),
         "submit_form": forms.SubmitForm(auto_id="submit_%s"),
         "add_form": forms.MilestoneAddForm(auto_id="add_%s"),
@@ -272,8 +277,8 @@ def _contract_action(request, contract_id: int, call, success: str):
 # --- Milestone actions: each a small form on the contract page ---
 
 
-def _milestone_url(request, milestone_id: int) -> str:
-    """The milestone's place on its contract page; 404 unless the user is a party to the contract."""
+def _contract_url_of(request, milestone_id: int) -> str:
+    """The milestone's contract page; 404 unless the user is a party to the contract."""
     contract_id = (
         selectors.milestones_visible_to(request.user)
         .filter(pk=milestone_id)
@@ -282,20 +287,22 @@ def _milestone_url(request, milestone_id: int) -> str:
     )
     if contract_id is None:
         raise Http404
-    return reverse("contracts:contract_detail", args=[contract_id]) + f"#milestone-{milestone_id}"
+    return reverse("contracts:contract_detail", args=[contract_id])
 
 
 def _milestone_action(request, milestone_id: int, call, success: str):
-    url = _milestone_url(request, milestone_id)
-    _attempt(request, call, success)
-    return redirect(url)
+    """On success the page opens at the milestone, whose new state shows there; a refusal opens at the top, where
+    the message saying why is (scrolled to the milestone, the user would see nothing happen)."""
+    url = _contract_url_of(request, milestone_id)
+    done = _attempt(request, call, success)
+    return redirect(url + f"#milestone-{milestone_id}" if done else url)
 
 
 def _milestone_form_action(request, milestone_id: int, form_class, service, success: str):
     """A milestone action whose form's cleaned fields are the service's keyword arguments."""
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
-        url = _milestone_url(request, milestone_id)
+        url = _contract_url_of(request, milestone_id)
         messages.error(request, _errors_text(form))
         return redirect(url)
     return _milestone_action(

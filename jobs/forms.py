@@ -160,8 +160,8 @@ class JobSearchForm(forms.Form):
     )
     fits_my_hours = forms.BooleanField(
         required=False,
-        label="Only jobs whose overlap my working hours meet",
-        help_text="Compares the client's working day with the hours on your profile.",
+        label="Only jobs that fit my working hours",
+        help_text="The client's working day overlaps the hours on your profile for at least the hours they need.",
     )
     posted_within = forms.TypedChoiceField(
         choices=POSTED_WITHIN, required=False, coerce=int, empty_value=None, label="Posted"

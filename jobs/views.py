@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import OrgPerm
 from jobs import forms, selectors, services
@@ -55,7 +56,10 @@ def _attempt(request, call, success: str) -> None:
 # --- Job search (freelancers) ---
 
 
+# One URL answers with a whole page or, to htmx, only the results: caches (the browser's, for the back button) must
+# keep the two apart, or going back shows the bare results without the page around them.
 @login_required
+@vary_on_headers("HX-Request")
 def search(request):
     form = forms.JobSearchForm(request.GET or None)
     params = form.to_params() if request.GET else forms.JobSearchForm().to_params()
@@ -106,7 +110,15 @@ def create(request):
     form = forms.JobForm(request.POST or None, request.FILES or None)
     organizations = _organization_field(request, form)
     if not organizations.exists():
-        messages.error(request, "Join or start an organization that can post jobs first.")
+        if request.user.is_client:
+            # A member whose role cannot post (finance, member) needs to know it is the role, not the membership.
+            messages.error(
+                request,
+                "Your role in your organization does not include posting jobs: an owner or admin can make you a "
+                "hiring manager.",
+            )
+        else:
+            messages.error(request, "Join or start an organization that can post jobs first.")
         return redirect("dashboard")
     if not request.POST:
         first = organizations.first()
@@ -215,6 +227,11 @@ def _download(attachment) -> FileResponse:
 @login_required
 def propose(request, job_id: int):
     job = _job_or_404(request, job_id)
+    existing = selectors.live_proposal_of(user=request.user, job=job)
+    if existing is not None and request.method == "GET":
+        # Only one live proposal per job: an empty form here could only end in a refusal after all the typing.
+        messages.info(request, "You already have a proposal for this job: here it is.")
+        return redirect("jobs:proposal_detail", existing.pk)
     form = forms.ProposalForm(request.POST or None, request.FILES or None, job=job)
 
     def save():
@@ -372,6 +389,7 @@ def invite(request):
 
 
 @login_required
+@vary_on_headers("HX-Request")
 def talent(request):
     form = forms.TalentSearchForm(request.GET or None)
     default_zone = selectors.default_timezone_of(request.user)

@@ -85,3 +85,11 @@ def message_post(*, conversation_id: int, sender, body: str) -> Message:
         last_read_at=message.created_at
     )
     return message
+
+
+@transaction.atomic
+def conversation_mark_read(*, conversation_id: int, user) -> None:
+    """The user has seen everything in the conversation up to now; not being a participant changes nothing."""
+    ConversationParticipant.objects.filter(conversation_id=conversation_id, user=user).update(
+        last_read_at=timezone.now()
+    )

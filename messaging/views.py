@@ -12,7 +12,9 @@ from messaging.forms import MessageForm
 
 @login_required
 def conversations(request):
-    return render(request, "messaging/conversations.html", {"conversations": selectors.conversations_of(request.user)})
+    return render(
+        request, "messaging/conversations.html", {"conversations": selectors.conversations_with_unread_of(request.user)}
+    )
 
 
 @login_required
@@ -29,11 +31,23 @@ def conversation(request, conversation_id: int):
         else:
             return redirect("messaging:conversation", found.pk)
     context = {"conversation": found, "messages_list": selectors.messages_of(conversation=found), "form": form}
+    services.conversation_mark_read(conversation_id=found.pk, user=request.user)
     return render(request, "messaging/conversation.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 def notifications(request):
+    shown = list(selectors.notifications_of(request.user)[:100])
+    # Seeing the list is reading it: the rows keep their unread look for this view, and the bell's count drops.
+    services.notifications_mark_read(user=request.user, ids=[n.pk for n in shown if n.read_at is None])
+    return render(request, "messaging/notifications.html", {"notifications": shown})
+
+
+@login_required
+def notifications_count(request):
+    """The header's unread badge, fetched by htmx after each page loads; empty when nothing is unread."""
     return render(
-        request, "messaging/notifications.html", {"notifications": selectors.notifications_of(request.user)[:100]}
+        request,
+        "messaging/partials/notifications_count.html",
+        {"unread_count": selectors.unread_notification_count(request.user)},
     )

@@ -18,6 +18,10 @@ class WithdrawForm(forms.Form):
         decimal_places=2,
         min_value=Decimal(settings.MIN_WITHDRAWAL_CENTS) / 100,
         help_text=f"At least ${settings.MIN_WITHDRAWAL_CENTS / 100:,.2f}, and no more than your available balance.",
+        error_messages={
+            "min_value": f"The smallest withdrawal is ${settings.MIN_WITHDRAWAL_CENTS / 100:,.2f}.",
+            "max_decimal_places": "Enter an amount in dollars and cents (at most 2 decimal places).",
+        },
     )
     idempotency_key = IdempotencyKeyField()
 

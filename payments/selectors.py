@@ -140,6 +140,11 @@ def organization_payment_verified(organization_id: int) -> bool:
     return PaymentMethod.objects.filter(organization_id=organization_id, is_default=True).exists()
 
 
+def default_payment_method(organization_id: int) -> PaymentMethod | None:
+    """The card funding charges (the organization's default), for pages to name it before it is charged."""
+    return PaymentMethod.objects.filter(organization_id=organization_id, is_default=True).first()
+
+
 def payment_methods_of(organization: Organization) -> QuerySet[PaymentMethod]:
     return PaymentMethod.objects.filter(organization=organization).order_by("-is_default", "-created_at", "-id")
 

@@ -155,7 +155,7 @@ def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
     if not request_key or len(request_key) > 230:
         raise DomainError("idempotency_key_required", "A funding request needs an idempotency key.", status=400)
     key = fund_idempotency_key(milestone_id=milestone_id, request_key=request_key)
-    milestone = _fund_claim(actor=actor, milestone_id=milestone_id, key=key)
+    milestone = _fund_claim(actor=actor, milestone_id=milestone_id, key=key, request_key=request_key)
     if milestone.status != S.PENDING:
         return milestone
     contract = milestone.contract
@@ -179,8 +179,21 @@ def _charge_status(key: str) -> str | None:
     return GatewayOperation.objects.filter(idempotency_key=key).values_list("status", flat=True).first()
 
 
+def _key_funds_another_milestone(*, organization_id: int, milestone_id: int, request_key: str) -> bool:
+    """The same request key already funded (or is funding) another of the organization's milestones: it was
+    another request's key. (Keys reach services scoped to the user who sent them.)"""
+    candidates = (
+        Milestone.objects.filter(
+            contract__organization_id=organization_id, fund_idempotency_key__endswith=f":fund:{request_key}"
+        )
+        .exclude(pk=milestone_id)
+        .values_list("pk", "fund_idempotency_key")
+    )
+    return any(stored == fund_idempotency_key(milestone_id=pk, request_key=request_key) for pk, stored in candidates)
+
+
 @transaction.atomic
-def _fund_claim(*, actor, milestone_id: int, key: str) -> Milestone:
+def _fund_claim(*, actor, milestone_id: int, key: str, request_key: str) -> Milestone:
     """Lock and check, then mark the milestone as being funded by `key`. Returns it; a status other than pending
     means there is nothing left to charge (a replay of a finished request)."""
     # The contract row is locked before the milestone (the order contract_end uses too), so a contract cannot
@@ -193,6 +206,10 @@ def _fund_claim(*, actor, milestone_id: int, key: str) -> Milestone:
     milestone = _milestone_for_update(milestone_id)
     if milestone.status != S.PENDING and milestone.fund_idempotency_key == key:
         return milestone
+    if _key_funds_another_milestone(
+        organization_id=contract.organization_id, milestone_id=milestone_id, request_key=request_key
+    ):
+        raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
     _require_active(contract)
     if milestone.status == S.PENDING and milestone.fund_idempotency_key not in ("", key):
         earlier = milestone.fund_idempotency_key

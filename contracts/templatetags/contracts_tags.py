@@ -39,3 +39,11 @@ _BADGES = {
 @register.filter
 def badge_class(status: str) -> str:
     return _BADGES.get(status, "")
+
+
+@register.filter
+def current_status_event(milestone):
+    """The event that put the milestone in its present state (its note says what changes or which refund was
+    asked), or None. Reads the prefetched `milestone.events`."""
+    events = [event for event in milestone.events.all() if event.to_status == milestone.status]
+    return events[-1] if events else None

@@ -140,7 +140,13 @@ def escrow_fund(
         )
     except GatewayError as exc:
         charge_failed(operation_id=op.pk, code=exc.code, detail=exc.detail)
-        raise DomainError(exc.code, exc.detail) from exc
+        detail = exc.detail
+        if exc.code == "card_declined":
+            detail = (
+                f"{exc.detail} Nothing was charged to {method}. To pay with another card, make it the default on "
+                "the payment methods page, then try again."
+            )
+        raise DomainError(exc.code, detail) from exc
     except GatewayUnavailable as exc:
         raise DomainError(
             "gateway_unavailable", "The payment processor did not answer; we will check and finish it.", status=503

@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from accounts.models import FreelancerProfile, Membership, Role, User
-from tests.factories import UserFactory
+from tests.factories import OrganizationInvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,24 @@ def test_signup_to_hire_creates_an_organization_owned_by_the_user(client):
 def test_signup_to_hire_without_a_business_name_gets_a_default_one(client):
     _signup(client, intent="hire")
     assert Membership.objects.get(user__email="ada@example.test").organization.name == "Ada Lovelace's business"
+
+
+def test_an_invited_colleague_signing_up_to_hire_joins_the_team_without_a_business_of_their_own(client):
+    invitation = OrganizationInvitationFactory(email="Ada@Example.test", role=Role.HIRING_MANAGER)
+    _signup(client, intent="hire")
+    user = User.objects.get(email="ada@example.test")
+    assert not Membership.objects.filter(user=user).exists()  # until they accept; no stray "Ada's business"
+    client.force_login(user)
+    client.post(f"/invitations/{invitation.token}/")
+    assert list(Membership.objects.filter(user=user).values_list("organization", "role")) == [
+        (invitation.organization_id, Role.HIRING_MANAGER)
+    ]
+
+
+def test_an_invited_colleague_who_names_a_business_gets_it(client):
+    OrganizationInvitationFactory(email="ada@example.test")
+    _signup(client, intent="hire", organization_name="Side Project Ltd")
+    assert Membership.objects.get(user__email="ada@example.test").organization.name == "Side Project Ltd"
 
 
 def test_an_unknown_browser_zone_falls_back_to_utc(client):
@@ -118,6 +136,17 @@ def test_password_reset_sends_a_mail_with_a_reset_link(client):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["bob@example.test"]
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_the_new_password_page_has_real_labels_only_and_a_quiet_cancel(client):
+    UserFactory(email="bob@example.test")
+    client.post("/accounts/password/reset/", {"email": "bob@example.test"})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
+    html = client.get(link, follow=True).content.decode()
+    assert 'name="password1"' in html
+    assert "placeholder=" not in html  # the labels say it; a placeholder repeating them vanishes as you type
+    assert re.search(r'class="button button-secondary"\s+form="logout-from-stage"', html)
+    assert "placeholder=" not in client.get("/accounts/password/reset/").content.decode()
 
 
 @pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"])

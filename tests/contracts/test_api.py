@@ -96,6 +96,22 @@ def test_fund_needs_an_idempotency_key_and_a_repeat_moves_nothing(owner, card, m
     assert other_key.status_code == 409 and other_key.json()["code"] == "milestone_already_funded"
 
 
+def test_a_fund_key_reused_on_another_milestone_is_a_conflict_and_charges_nothing(
+    owner, card, milestone, second_milestone
+):
+    api = client_for(owner)
+    assert api.post(f"/api/v1/milestones/{milestone.pk}/fund/", HTTP_IDEMPOTENCY_KEY="same").status_code == 200
+    reused = api.post(f"/api/v1/milestones/{second_milestone.pk}/fund/", HTTP_IDEMPOTENCY_KEY="same")
+    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_conflict"
+    second_milestone.refresh_from_db()
+    assert second_milestone.status == Milestone.Status.PENDING
+    assert JournalEntry.objects.count() == 1
+    # Another user's identical key is theirs alone.
+    finance = MembershipFactory(organization=owner.memberships.get().organization, role=Role.FINANCE).user
+    other = client_for(finance).post(f"/api/v1/milestones/{second_milestone.pk}/fund/", HTTP_IDEMPOTENCY_KEY="same")
+    assert other.status_code == 200 and other.json()["status"] == "funded"
+
+
 def test_milestone_actions_answer_with_stable_codes(owner, freelancer, card, milestone):
     client, me = client_for(owner), client_for(freelancer)
     base = f"/api/v1/milestones/{milestone.pk}"

@@ -1,6 +1,7 @@
 """The offer and contract pages: each role sees its actions, forms post through the services, errors show."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -209,3 +210,98 @@ def test_ending_from_the_page_shows_the_escrow_rule(as_user, owner, fund, milest
 def test_nav_and_dashboard_link_to_contracts(as_user, freelancer):
     page = as_user(freelancer).get(reverse("dashboard")).content.decode()
     assert reverse("contracts:contract_list") in page and reverse("contracts:offers") in page
+
+
+def _fixed_offer_data(organization, **rows):
+    data = {
+        "organization": organization.pk,
+        "title": "Landing page",
+        "contract_type": "fixed",
+        "total": "300.00",
+        "start_date": dt.date.today().isoformat(),
+        "milestones-TOTAL_FORMS": "2",
+        "milestones-INITIAL_FORMS": "0",
+        "milestones-MIN_NUM_FORMS": "0",
+        "milestones-MAX_NUM_FORMS": "20",
+    }
+    return {**data, **rows}
+
+
+def test_a_fixed_offer_with_a_bad_milestone_row_shows_the_row_error(as_user, owner, organization, freelancer):
+    url = reverse("contracts:offer_new") + f"?freelancer={freelancer.freelancer_profile.pk}"
+    data = _fixed_offer_data(
+        organization,
+        **{
+            "milestones-0-title": "Design",
+            "milestones-0-amount": "300.00",
+            "milestones-1-title": "Build",
+            "milestones-1-amount": "0",
+        },
+    )
+    page = as_user(owner).post(url, data)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Check the milestones below" in body and "greater than or equal to 0.01" in body
+    assert not Offer.objects.exists()
+    # The same rows on an hourly offer are ignored.
+    hourly = {**data, "contract_type": "hourly", "hourly_rate": "50.00", "weekly_limit_hours": "20"}
+    assert as_user(owner).post(url, hourly).status_code == 302
+    assert Offer.objects.get().contract_type == "hourly"
+
+
+def test_a_refused_milestone_action_opens_the_page_at_its_message(as_user, owner, organization, milestone):
+    PaymentMethodFactory(organization=organization, card_number="4000000000000341")
+    client = as_user(owner)
+    contract_url = reverse("contracts:contract_detail", args=[milestone.contract_id])
+    declined = client.post(reverse("contracts:milestone_fund", args=[milestone.pk]), {"idempotency_key": "k-1"})
+    assert declined.url == contract_url  # not scrolled down to the milestone, away from the message at the top
+    assert "Nothing was charged" in client.get(declined.url).content.decode()
+    empty = client.post(reverse("contracts:milestone_request_refund", args=[milestone.pk]), {"reason": ""})
+    assert empty.url == contract_url
+
+
+def test_a_successful_milestone_action_opens_the_page_at_the_milestone(as_user, owner, card, milestone):
+    funded = as_user(owner).post(reverse("contracts:milestone_fund", args=[milestone.pk]), {"idempotency_key": "k"})
+    assert funded.url.endswith(f"#milestone-{milestone.pk}")
+
+
+def test_the_fund_forms_name_the_card_and_carry_one_key_per_milestone(
+    as_user, owner, organization, card, milestone, second_milestone
+):
+    page = as_user(owner).get(reverse("contracts:contract_detail", args=[milestone.contract_id])).content.decode()
+    assert f"Your {card} is charged" in page
+    keys = re.findall(r'name="idempotency_key" value="([^"]+)"', page)
+    assert len(keys) == 2 and len(set(keys)) == 2
+    card.delete()
+    page = as_user(owner).get(reverse("contracts:contract_detail", args=[milestone.contract_id])).content.decode()
+    assert "before funding" in page and reverse("payments:payment_methods", args=[organization.pk]) in page
+
+
+def test_the_freelancer_sees_what_to_change_and_why_a_refund_is_asked(
+    as_user, owner, freelancer, fund, submit, milestone, second_milestone
+):
+    fund(milestone)
+    submit(milestone)
+    fund(second_milestone)
+    client = as_user(owner)
+    client.post(reverse("contracts:milestone_request_changes", args=[milestone.pk]), {"note": "Use a darker blue."})
+    client.post(reverse("contracts:milestone_request_refund", args=[second_milestone.pk]), {"reason": "Plans changed."})
+    page = as_user(freelancer).get(reverse("contracts:contract_detail", args=[milestone.contract_id])).content.decode()
+    history_starts = page.index('<details class="history">')
+    assert page.index("Use a darker blue.") < history_starts  # shown in the milestone, not only in its history
+    assert (
+        "Plans changed." in page.split(f'id="milestone-{second_milestone.pk}"')[1].split('<details class="history">')[0]
+    )
+
+
+def test_the_summary_shows_the_milestones_total_once_milestones_are_added(as_user, owner, contract, milestone):
+    url = reverse("contracts:contract_detail", args=[contract.pk])
+    contract.total_cents = milestone.amount_cents
+    contract.save(update_fields=["total_cents"])
+    assert "All milestones" not in as_user(owner).get(url).content.decode()
+    added = as_user(owner).post(
+        reverse("contracts:milestone_add", args=[contract.pk]), {"title": "Extra icons", "amount": "50.00"}
+    )
+    assert added.status_code == 302
+    page = as_user(owner).get(url).content.decode()
+    assert "All milestones" in page and "$150.00" in page

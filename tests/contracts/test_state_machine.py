@@ -51,12 +51,17 @@ class MilestoneMachine(RuleBasedStateMachine):
     @rule(i=WHICH, key=st.sampled_from(["a", "b"]))
     def fund(self, i, key):
         replay = self.model[i] != S.PENDING and self.fund_keys[i] == key
+        # A key that funded the other milestone is another request's key: reusing it is a conflict.
+        used_elsewhere = self.fund_keys[1 - i] == key
         try:
             services.milestone_fund(actor=self.client, milestone_id=self.milestones[i].pk, request_key=key)
         except DomainError as exc:
-            assert self.model[i] != S.PENDING and not replay, f"fund refused from {self.model[i]}: {exc.code}"
+            allowed = (self.model[i] == S.PENDING or replay) and not used_elsewhere
+            assert not allowed, f"fund refused from {self.model[i]}: {exc.code}"
+            if self.model[i] == S.PENDING and used_elsewhere:
+                assert exc.code == "idempotency_conflict"
         else:
-            assert self.model[i] == S.PENDING or replay
+            assert (self.model[i] == S.PENDING or replay) and not used_elsewhere
             if self.model[i] == S.PENDING:
                 self.model[i], self.fund_keys[i] = S.FUNDED, key
 

@@ -12,16 +12,19 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from contracts.models import Milestone
+from contracts.models import Milestone, Offer
 from jobs.models import Job
 from payments.models import Payout
 from payments.services.holds import holds_release_matured
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
+    ContractFactory,
     FreelancerProfileFactory,
     JobFactory,
     MembershipFactory,
+    MilestoneFactory,
     OrganizationFactory,
+    PaymentMethodFactory,
     ProposalFactory,
 )
 
@@ -144,3 +147,42 @@ def test_offer_fund_submit_approve_and_withdraw(page, live_server, settings):
     expect(page.locator(".messages")).to_be_visible()
     assert_accessible(page, "contracts-wallet-withdrawn")
     assert Payout.objects.get(user=freelancer).amount_cents == 9_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_offer_form_shows_the_chosen_terms_and_a_declined_card_is_explained_in_view(page, live_server):
+    base = live_server.url
+    organization = OrganizationFactory(name="Harbour Apps")
+    client_user = MembershipFactory(organization=organization, role=Role.OWNER).user
+    freelancer = FreelancerProfileFactory(headline="Web designer").user
+
+    log_in(page, base, client_user.email)
+    page.goto(f"{base}/contracts/offers/new/?freelancer={freelancer.freelancer_profile.pk}")
+    expect(page.get_by_label("Hourly rate (USD)")).to_be_visible()
+    expect(page.get_by_label("Fixed price (USD)")).to_be_hidden()
+    page.get_by_label("Fixed price", exact=True).check()
+    expect(page.get_by_label("Fixed price (USD)")).to_be_visible()
+    expect(page.get_by_label("Hourly rate (USD)")).to_be_hidden()
+    # Two blank rows are rendered; a third is added in the page.
+    page.get_by_role("button", name="Add another milestone").click()
+    expect(page.locator("legend", has_text="Milestone 3")).to_be_visible()
+    assert_accessible(page, "contracts-offer-form-fixed")
+    page.get_by_label("Contract title").fill("Booking pages")
+    page.get_by_label("Fixed price (USD)").fill("600")
+    for row, title in enumerate(["Wireframes", "Design", "Build"]):
+        page.locator(f"#id_milestones-{row}-title").fill(title)
+        page.locator(f"#id_milestones-{row}-amount").fill("200")
+    page.get_by_role("button", name="Send offer").click()
+    expect(page.get_by_text("Offer sent to")).to_be_visible()
+    assert list(Offer.objects.get().milestones.values_list("title", flat=True)) == ["Wireframes", "Design", "Build"]
+
+    # The only card declines: the reason is on screen after the click, not above the scrolled-to milestone.
+    PaymentMethodFactory(organization=organization, card_number="4000000000000341")
+    contract = ContractFactory(offer__organization=organization, offer__freelancer=freelancer)
+    for position in range(4):
+        MilestoneFactory(contract=contract, position=position, title=f"Part {position + 1}")
+    page.goto(f"{base}/contracts/{contract.pk}/")
+    page.get_by_role("button", name="Fund $100.00 for Part 4").click()
+    expect(page.get_by_text("Nothing was charged")).to_be_in_viewport()
+    assert Milestone.objects.filter(contract=contract, status=Milestone.Status.PENDING).count() == 4
+    assert_accessible(page, "contracts-detail-fund-declined")

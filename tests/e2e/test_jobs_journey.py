@@ -9,7 +9,14 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from jobs.models import Proposal
 from tests.e2e.conftest import assert_accessible
-from tests.factories import FreelancerProfileFactory, MembershipFactory, OrganizationFactory, SkillFactory
+from tests.factories import (
+    FreelancerProfileFactory,
+    JobFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProposalFactory,
+    SkillFactory,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -165,3 +172,33 @@ def test_find_talent_invite_and_saved_search(page, live_server):
     page.get_by_role("button", name="Save this search").click()
     expect(page.get_by_role("link", name="Swift jobs")).to_be_visible()
     assert_accessible(page, "jobs-saved-searches")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phone_width_tables_scroll_inside_and_back_returns_to_the_whole_search_page(page, live_server):
+    base = live_server.url
+    organization = OrganizationFactory(name="Harbour Apps")
+    client_user = MembershipFactory(organization=organization, role=Role.OWNER).user
+    job = JobFactory(organization=organization, title="Kotlin developer for a ferry app")
+    ProposalFactory(job=job, freelancer=FreelancerProfileFactory(headline="Android developer"))
+    freelancer = FreelancerProfileFactory(headline="Kotlin person").user
+
+    # A phone: the proposals table scrolls inside its box; the page itself never gets wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, base, client_user.email)
+    page.goto(f"{base}/jobs/{job.pk}/proposals/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page, "jobs-review-phone")
+    log_out(page)
+
+    # Filtering pushes URLs through htmx; after visiting a job, Back shows the whole page again, filters and all.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, base, freelancer.email)
+    page.goto(f"{base}/jobs/")
+    page.get_by_label("Search jobs").fill("kotlin")
+    expect(page).to_have_url(re.compile(r"q=kotlin"))
+    page.get_by_role("link", name="Kotlin developer for a ferry app").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kotlin developer for a ferry app")
+    page.go_back()
+    expect(page.get_by_label("Search jobs")).to_have_value("kotlin")
+    expect(page.get_by_role("link", name="Kotlin developer for a ferry app")).to_be_visible()

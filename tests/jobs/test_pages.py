@@ -64,12 +64,21 @@ def test_the_form_explains_what_is_wrong(client, owner, organization, python_ski
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Job.objects.exists()
+    # The form is long: a summary at its top says the save was refused, whichever field is wrong.
+    assert 'role="alert" id="form-error-summary"' in response.content.decode()
 
 
 def test_a_member_cannot_post_from_the_form(client, member, organization, python_skill):
     login(client, member)
     response = client.get(reverse("jobs:create"))
     assert response.status_code == 302
+    # The refusal names the reason: the role, not a missing organization.
+    assert "does not include posting jobs" in client.get(response.url).content.decode()
+
+
+def test_someone_without_an_organization_is_told_to_start_one(client, freelancer):
+    response = login(client, freelancer).get(reverse("jobs:create"), follow=True)
+    assert "Join or start an organization that can post jobs first." in response.content.decode()
 
 
 def test_a_draft_is_visible_only_to_its_organization(client, owner, other_client, freelancer, organization):
@@ -139,6 +148,19 @@ def test_a_refusal_is_shown_on_the_form(client, organization, freelancer):
     assert response.status_code == 400 and "already have a live proposal" in response.content.decode()
 
 
+def test_the_proposal_form_leads_to_the_live_proposal_instead_of_a_form_bound_to_be_refused(
+    client, organization, freelancer
+):
+    job = JobFactory(organization=organization)
+    proposal = ProposalFactory(job=job, freelancer=freelancer.freelancer_profile)
+    login(client, freelancer)
+    response = client.get(reverse("jobs:propose", args=[job.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("jobs:proposal_detail", args=[proposal.pk]), 302)]
+    assert "You already have a proposal for this job" in response.content.decode()
+    services.proposal_withdraw(user=freelancer, proposal_id=proposal.pk)
+    assert client.get(reverse("jobs:propose", args=[job.pk])).status_code == 200
+
+
 def test_review_shortlist_and_message(client, owner, other_client, organization, freelancer):
     job = JobFactory(organization=organization, created_by=owner)
     proposal = ProposalFactory(job=job, freelancer=freelancer.freelancer_profile)
@@ -179,12 +201,22 @@ def test_search_page_full_and_htmx(client, freelancer):
     login(client, freelancer)
     full = client.get(reverse("jobs:search"), {"q": "kotlin"}).content.decode()
     assert "<html" in full and "Kotlin developer" in full
+    assert "Only jobs that fit my working hours" in full  # a filter label a person can read in one go
     partial = client.get(reverse("jobs:search"), {"q": "kotlin"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and "Kotlin developer" in partial
     restore = client.get(
         reverse("jobs:search"), {"q": "kotlin"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
     )
     assert "<html" in restore.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["jobs:search", "jobs:talent"])
+def test_searches_tell_caches_that_the_htmx_answer_differs(client, owner, freelancer, url_name):
+    # Without it the browser's back button shows the cached bare results for the pushed URL, with no page around.
+    login(client, owner if url_name == "jobs:talent" else freelancer)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = client.get(reverse(url_name), {"q": "python"}, **headers)
+        assert "HX-Request" in response.headers["Vary"]
 
 
 def test_save_a_search_from_the_page(client, freelancer):

@@ -90,8 +90,47 @@ def test_conversation_page_queries_are_constant(client, django_assert_max_num_qu
     for i in range(rows):
         services.message_post(conversation_id=conversation.pk, sender=alice if i % 2 else bob, body=f"m{i}")
     client.force_login(alice)
-    with django_assert_max_num_queries(10):
+    # Opening the page also marks it read (an UPDATE inside a savepoint under the test transaction).
+    with django_assert_max_num_queries(13):
         response = client.get(f"/conversations/{conversation.pk}/")
     assert response.content.decode().count("message-body") == rows
     with django_assert_max_num_queries(10):
         assert client.get("/conversations/").status_code == 200
+
+
+def test_the_header_counts_unread_notifications_and_the_list_page_reads_them(client):
+    alice, bob = UserFactory(), UserFactory()
+    services.notify(user=alice, kind="k", title="Offer received", url="/offers/1/")
+    services.notify(user=alice, kind="k", title="Milestone funded")
+    services.notify(user=bob, kind="k", title="Not for Alice")
+    client.force_login(alice)
+    header = client.get("/dashboard/").content.decode()
+    assert 'href="/notifications/"' in header and 'hx-get="/notifications/count/"' in header
+    badge = client.get("/notifications/count/").content.decode()
+    assert '<span class="nav-count">2<span class="visually-hidden"> unread</span></span>' in badge
+
+    page = client.get("/notifications/").content.decode()
+    # The visit that shows them still marks them as new; afterwards the badge no longer counts them.
+    assert page.count('class="notification-unread"') == 2 and "Not for Alice" not in page
+    assert "nav-count" not in client.get("/notifications/count/").content.decode()
+    assert Notification.objects.get(user=bob).read_at is None
+
+
+def test_the_unread_badge_needs_a_login(client):
+    assert client.get("/notifications/count/").status_code == 302
+
+
+def test_the_conversation_list_counts_unread_messages_until_the_conversation_is_opened(client):
+    alice, bob = UserFactory(), UserFactory()
+    conversation = services.conversation_open(reference="proposal:4", title="P4", participants=[alice, bob])
+    services.message_post(conversation_id=conversation.pk, sender=bob, body="one")
+    services.message_post(conversation_id=conversation.pk, sender=bob, body="two")
+    # Your own messages are never unread for you.
+    assert {c.pk: c.unread for c in selectors.conversations_with_unread_of(bob)} == {conversation.pk: 0}
+    client.force_login(alice)
+    listing = client.get("/conversations/").content.decode()
+    assert "2 unread" in listing and "last message now" in listing  # not "0 minutes ago"
+    client.get(f"/conversations/{conversation.pk}/")
+    assert "unread" not in client.get("/conversations/").content.decode()
+    services.message_post(conversation_id=conversation.pk, sender=bob, body="three")
+    assert "1 unread" in client.get("/conversations/").content.decode()

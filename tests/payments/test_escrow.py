@@ -80,6 +80,8 @@ def test_declined_card_posts_nothing_and_says_so(organization):
     with pytest.raises(DomainError) as exc:
         escrow.escrow_fund(**kwargs)
     assert exc.value.code == "card_declined"
+    # The message says what happened to the money and what to do next.
+    assert "Nothing was charged to Visa •••• 0341" in exc.value.detail and "payment methods page" in exc.value.detail
     assert not JournalEntry.objects.exists()
     assert GatewayOperation.objects.get().status == OperationStatus.FAILED
     # Retrying the same request gets the same answer without charging again.
