@@ -1,7 +1,7 @@
 """API building blocks shared by every app: the error format and the idempotency helper."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,3 +41,7 @@ def exception_handler(exc, context):
     else:
         response.data = {"code": code, "detail": str(exc.detail)}
     return response
+
+
+def unknown_endpoint(request, *args, **kwargs):
+    return JsonResponse({"code": "not_found", "detail": "There is no such API endpoint."}, status=404)

@@ -1,6 +1,8 @@
 """Everything under /api/v1/: each app contributes its own routes."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from marketplace.api import unknown_endpoint
 
 urlpatterns = [
     path("", include("accounts.api_urls")),
@@ -8,4 +10,7 @@ urlpatterns = [
     path("", include("contracts.api_urls")),
     path("", include("payments.api_urls")),
     path("", include("messaging.api_urls")),
+    # Last: any other path under /api/v1/ answers in the API's error format, not with an HTML page (paths
+    # without the trailing slash still get the usual redirect to it first).
+    re_path(r"^.*/$", unknown_endpoint),
 ]

@@ -183,6 +183,14 @@ def test_review_shortlist_and_message(client, owner, other_client, organization,
     assert login(client, other_client).get(response.url).status_code == 404
 
 
+def test_the_proposal_page_offers_to_hire_only_to_those_who_may(client, owner, organization, freelancer):
+    proposal = ProposalFactory(job=JobFactory(organization=organization), freelancer=freelancer.freelancer_profile)
+    offer_link = f"/contracts/offers/new/?proposal={proposal.pk}"
+    assert offer_link in login(client, owner).get(reverse("jobs:proposal_detail", args=[proposal.pk])).content.decode()
+    author_page = login(client, freelancer).get(reverse("jobs:proposal_detail", args=[proposal.pk]))
+    assert offer_link not in author_page.content.decode()
+
+
 def test_invitation_accept_leads_to_the_proposal_form(client, owner, organization, freelancer):
     job = JobFactory(organization=organization, visibility=Job.Visibility.INVITE_ONLY)
     login(client, owner)
