@@ -42,6 +42,8 @@ class LedgerAccount(models.Model):
     )
     # For escrow accounts: what the escrow is for ("contract:7").
     reference = models.CharField(max_length=120, blank=True)
+    # What people call it (an escrow: the contract's title), set by the caller that first funds it.
+    label = models.CharField(max_length=200, blank=True)
     # A cache of the sum of this account's postings, written in the same transaction as each posting.
     balance_cents = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -167,7 +167,8 @@ def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
             currency=milestone.currency,
             idempotency_key=key,
             reference=f"milestone:{milestone.pk}",
-            description=f"{contract.title}: {milestone.title}"[:255],
+            description=_money_label(milestone),
+            escrow_label=contract.title,
         )
     except DomainError:
         _fund_unclaim(milestone_id=milestone_id, key=key)
@@ -303,6 +304,11 @@ def milestone_submit(*, actor, milestone_id: int, message: str, files: Sequence 
     return submission
 
 
+def _money_label(milestone: Milestone) -> str:
+    """How the ledger entry reads on wallets, statements and receipts."""
+    return f"{milestone.contract.title}: {milestone.title}"[:255]
+
+
 def _release(milestone: Milestone, *, actor, note: str) -> Milestone:
     contract = milestone.contract
     _move(milestone, S.APPROVED, actor=actor, note=note, refusal=_refusal_for_review(milestone))
@@ -313,6 +319,7 @@ def _release(milestone: Milestone, *, actor, note: str) -> Milestone:
         currency=milestone.currency,
         idempotency_key=f"milestone:{milestone.pk}:release",
         reference=f"milestone:{milestone.pk}",
+        description=_money_label(milestone),
     )
     milestone.approved_at = timezone.now()
     milestone.save(update_fields=["status", "approved_at"])
@@ -401,6 +408,7 @@ def milestone_agree_refund(*, actor, milestone_id: int, note: str = "") -> Miles
             currency=milestone.currency,
             idempotency_key=key,
             reference=f"milestone:{milestone.pk}",
+            description=_money_label(milestone),
         )
     except DomainError:
         _refund_unclaim(milestone_id=milestone_id, key=key)

@@ -84,6 +84,7 @@ def escrow_fund(
     idempotency_key: str,
     reference: str,
     description: str = "",
+    escrow_label: str = "",
 ) -> JournalEntry:
     """Charge the organization's default card amount + client fee and put `amount_cents` into the escrow of
     `escrow_reference`. One entry per idempotency key; a declined card posts nothing."""
@@ -106,7 +107,9 @@ def escrow_fund(
     method = PaymentMethod.objects.filter(organization=organization, is_default=True, gateway=gateway.name).first()
     if method is None:
         raise DomainError("payment_method_required", "Add a payment method before funding escrow.")
-    escrow = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency, organization=organization)
+    escrow = ledger.escrow_account(
+        escrow_reference=escrow_reference, currency=currency, organization=organization, label=escrow_label[:200]
+    )
     total, fee = fees.charge_total(amount_cents)
     try:
         with transaction.atomic():
@@ -222,6 +225,7 @@ def escrow_release(
     currency: str,
     idempotency_key: str,
     reference: str,
+    description: str = "",
 ) -> JournalEntry:
     """Move `amount_cents` from escrow to the freelancer's pending balance less the freelancer fee; the net
     waits out settings.SECURITY_HOLD_DAYS in a hold lot. Serializes on the escrow account's row lock."""
@@ -252,7 +256,7 @@ def escrow_release(
             request_hash=rhash,
             currency=currency,
             reference=reference,
-            memo=f"Released from {escrow_reference}",
+            memo=description[:255] or f"Released from {escrow_reference}",
             organization=escrow.organization,
             user=freelancer,
             lines=[(escrow, -amount_cents), (pending, net), (revenue, fee)],
@@ -304,6 +308,7 @@ def escrow_refund(
     currency: str,
     idempotency_key: str,
     reference: str,
+    description: str = "",
 ) -> JournalEntry:
     """Give `amount_cents` of escrow back to the client's card, with the client fee charged on it.
 
@@ -346,7 +351,7 @@ def escrow_refund(
                 request_hash=rhash,
                 currency=currency,
                 reference=reference,
-                memo=f"Refunded from {escrow_reference}",
+                memo=description[:255] or f"Refunded from {escrow_reference}",
                 organization=organization,
                 lines=[(escrow, -amount_cents), (revenue, -fee), (clearing, amount_cents + fee)],
             )

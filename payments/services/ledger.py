@@ -69,12 +69,15 @@ def user_account(kind: str, user: User, currency: str) -> LedgerAccount:
     return _account(kind, f"user:{user.pk}", currency, user=user)
 
 
-def escrow_account(*, escrow_reference: str, currency: str, organization: Organization | None = None):
-    """The escrow account of `escrow_reference`; created (for `organization`) only when one is given."""
+def escrow_account(*, escrow_reference: str, currency: str, organization: Organization | None = None, label: str = ""):
+    """The escrow account of `escrow_reference`; created (for `organization`, named `label`) only when an
+    organization is given."""
     owner_key = f"escrow:{escrow_reference}"
     if organization is None:
         return LedgerAccount.objects.filter(kind=AccountKind.ESCROW, owner_key=owner_key, currency=currency).first()
-    account = _account(AccountKind.ESCROW, owner_key, currency, organization=organization, reference=escrow_reference)
+    account = _account(
+        AccountKind.ESCROW, owner_key, currency, organization=organization, reference=escrow_reference, label=label
+    )
     if account.organization_id != organization.pk:
         raise DomainError("escrow_reference_taken", "That escrow belongs to another organization.")
     return account

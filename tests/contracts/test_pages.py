@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from contracts.models import Contract, Milestone, Offer
+from contracts.services import milestones as milestone_services
 from jobs.models import Job
 from tests.factories import (
     FreelancerProfileFactory,
@@ -305,3 +306,17 @@ def test_the_summary_shows_the_milestones_total_once_milestones_are_added(as_use
     assert added.status_code == 302
     page = as_user(owner).get(url).content.decode()
     assert "All milestones" in page and "$150.00" in page
+
+
+def test_money_pages_name_the_contract_and_milestone_not_internal_references(
+    as_user, owner, freelancer, organization, milestone, fund, submit
+):
+    fund(milestone)
+    submit(milestone)
+    milestone_services.milestone_approve(actor=owner, milestone_id=milestone.pk)
+    label = f"{milestone.contract.title}: {milestone.title}"
+    money_page = as_user(owner).get(reverse("payments:organization", args=[organization.pk])).content.decode()
+    assert milestone.contract.title in money_page and label in money_page
+    assert f"contract:{milestone.contract_id}" not in money_page
+    wallet = as_user(freelancer).get(reverse("payments:wallet")).content.decode()
+    assert label in wallet and f"milestone:{milestone.pk}" not in wallet

@@ -55,9 +55,12 @@ def test_card_escrow_withdrawal_and_staff_overview(page, live_server, settings):
         currency="USD",
         idempotency_key="e2e-fund",
         reference="milestone:1",
+        description="Logo design: first draft",
+        escrow_label="Logo design",
     )
     page.goto(f"{base}/payments/organizations/{organization.pk}/")
-    expect(page.get_by_role("cell", name="contract:1")).to_be_visible()
+    expect(page.get_by_role("cell", name="Logo design", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="Logo design: first draft", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="$210.00")).to_be_visible()
     assert_accessible(page, "payments-organization")
     page.get_by_role("link", name=re.compile("Receipt")).click()
