@@ -1,8 +1,6 @@
 """Accounts API: tokens, me, skills, public freelancer profiles, my profile, organizations and their members."""
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_countries.serializer_fields import CountryField
@@ -14,7 +12,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -33,7 +30,7 @@ from accounts.models import (
     Skill,
 )
 from accounts.permissions import OrgPerm, has_org_perm
-from marketplace.errors import DomainError, NotFound
+from marketplace.errors import DomainError, NotFound, PermissionDenied
 
 # The error body every endpoint may return (marketplace.api.exception_handler builds it).
 ErrorSerializer = inline_serializer(
@@ -92,18 +89,10 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, email=data.validated_data["email"], password=data.validated_data["password"])
-        if user is None:
-            raise DomainError("invalid_credentials", "E-mail or password is not correct.", status=400)
-        if (
-            settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
-            and not EmailAddress.objects.filter(user=user, verified=True).exists()
-        ):
-            raise DomainError(
-                "email_not_verified", "Confirm your e-mail address first: follow the link we sent you.", status=403
-            )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        key = services.api_token_issue(
+            request=request, email=data.validated_data["email"], password=data.validated_data["password"]
+        )
+        return Response({"token": key})
 
 
 # --- Skills ---
@@ -496,7 +485,7 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         organization_id = _int_or_404(self.kwargs["organization_id"])
         invitations = selectors.invitations_of(self.request.user, organization_id)
         if not has_org_perm(self.request.user, organization_id, OrgPerm.MANAGE_MEMBERS):
-            raise DomainError("permission_denied", "You do not have permission to do that.", status=403)
+            raise PermissionDenied()
         return invitations
 
     @extend_schema(responses={201: InvitationSerializer, **_errors(400, 401, 403, 404, 409)})

@@ -5,7 +5,9 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -14,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from PIL import Image, UnidentifiedImageError
+from rest_framework.authtoken.models import Token
 
 from accounts.models import (
     FreelancerProfile,
@@ -184,6 +187,22 @@ def user_update(*, user: User, first_name: str | object = _KEEP, last_name: str 
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+def api_token_issue(*, request, email: str, password: str) -> str:
+    """The API token of the user with these credentials (made on first use); e-mail must be verified first."""
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        raise DomainError("invalid_credentials", "E-mail or password is not correct.", status=400)
+    if (
+        settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+        and not EmailAddress.objects.filter(user=user, verified=True).exists()
+    ):
+        raise DomainError(
+            "email_not_verified", "Confirm your e-mail address first: follow the link we sent you.", status=403
+        )
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
 
 
 @transaction.atomic
