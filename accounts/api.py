@@ -30,9 +30,9 @@ from accounts.models import (
     Skill,
 )
 from accounts.permissions import OrgPerm, has_org_perm
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 
-# The error body every endpoint may return (marketplace.api.exception_handler builds it).
+# The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
 ErrorSerializer = inline_serializer(
     "Error",
     fields={

@@ -14,7 +14,7 @@ from accounts.models import (
     Skill,
     User,
 )
-from marketplace.errors import NotFound
+from kernel.errors import NotFound
 
 
 def freelancer_profile_of(user: User) -> FreelancerProfile | None:

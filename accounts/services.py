@@ -30,7 +30,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import OrgPerm, may_grant_role, may_manage_member, role_allows
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 
 
 class Intent:

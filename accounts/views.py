@@ -26,7 +26,7 @@ from accounts.forms import (
 )
 from accounts.models import Role, Skill
 from accounts.permissions import OrgPerm, may_manage_member, organization_ids_with, role_allows
-from marketplace.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound
 
 
 def _own_profile_or_404(request):

@@ -27,7 +27,7 @@ from contracts.services import contracts as contract_services
 from contracts.services import milestones as milestone_services
 from contracts.services import offers as offer_services
 from contracts.services.offers import MilestoneTerms, OfferTerms
-from marketplace.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
+from kernel.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
 
 ERROR = inline_serializer("ContractsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 BAD_INPUT = OpenApiResponse(ERROR, description="Invalid input.")

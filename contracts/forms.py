@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 
 from contracts.models import Contract, ContractType
 from contracts.services.offers import MilestoneTerms, OfferTerms, offer_terms_clean
-from marketplace.idempotency import IdempotencyKeyField
-from marketplace.uploads import MultipleFileField
+from kernel.idempotency import IdempotencyKeyField
+from kernel.uploads import MultipleFileField
 
 
 def to_cents(amount: Decimal | None) -> int | None:

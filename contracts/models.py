@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from jobs.models import Job, Proposal
-from marketplace.uploads import StoredFile
+from kernel.uploads import StoredFile
 
 
 class ContractType(models.TextChoices):

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from accounts.models import Organization
 from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, organization_ids_with
 from contracts.models import Contract, Milestone, MilestoneEvent, MilestoneSubmission, Offer, SubmissionFile
-from marketplace.errors import NotFound
+from kernel.errors import NotFound
 
 User = get_user_model()
 

@@ -18,8 +18,8 @@ from contracts.services import contracts as contract_services
 from contracts.services import milestones as milestone_services
 from contracts.services import offers as offer_services
 from jobs import selectors as job_selectors
-from marketplace.errors import DomainError, NotFound
-from marketplace.idempotency import scoped_key
+from kernel.errors import DomainError, NotFound
+from kernel.idempotency import scoped_key
 from payments import selectors as payment_selectors
 from payments.services.escrow import escrow_balance
 

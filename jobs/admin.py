@@ -18,8 +18,8 @@ from jobs.models import (
     ScreeningQuestion,
     TalentIndex,
 )
+from kernel.errors import DomainError
 from marketplace.admin import ReadOnlyAdmin, ReadOnlyTabularInline
-from marketplace.errors import DomainError
 
 
 class ModerationReasonForm(forms.Form):

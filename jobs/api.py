@@ -14,7 +14,7 @@ from accounts.permissions import OrgPerm
 from jobs import selectors, services
 from jobs.models import Duration, ExperienceLevel, Invitation, Job, JobAttachment, Proposal, SavedSearch
 from jobs.search import JobSearchParams, TalentSearchParams, job_search, talent_search
-from marketplace.pagination import CappedLimitOffsetPagination
+from kernel.pagination import CappedLimitOffsetPagination
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
 ERROR = inline_serializer("JobsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})

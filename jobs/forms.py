@@ -11,7 +11,7 @@ from accounts.models import Skill
 from jobs.models import Duration, ExperienceLevel, Job
 from jobs.search import JobSearchParams, TalentSearchParams
 from jobs.services import JobFields, MilestoneInput
-from marketplace.uploads import MultipleFileField
+from kernel.uploads import MultipleFileField
 
 MILESTONE_ROWS = 5
 POSTED_WITHIN = [

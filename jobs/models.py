@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from accounts.models import FreelancerProfile, Organization, Skill, validate_timezone
 from jobs.fields import IntIdsField
-from marketplace.uploads import StoredFile
+from kernel.uploads import StoredFile
 
 ExperienceLevel = FreelancerProfile.ExperienceLevel
 

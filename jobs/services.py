@@ -26,8 +26,8 @@ from jobs.models import (
     TalentIndex,
 )
 from jobs.overlap import window_to_utc
-from marketplace.errors import DomainError, NotFound, PermissionDenied
-from marketplace.uploads import check_upload
+from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.uploads import check_upload
 from messaging.services import notify
 
 SEARCH_CONFIG = "english"

@@ -13,7 +13,7 @@ from accounts.permissions import OrgPerm
 from jobs import forms, selectors, services
 from jobs.models import Job, Proposal
 from jobs.search import job_search, talent_search
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from messaging import services as messaging_services
 
 

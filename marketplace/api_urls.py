@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from marketplace.api import unknown_endpoint
+from kernel.api_errors import unknown_endpoint
 
 urlpatterns = [
     path("", include("accounts.api_urls")),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "django_countries",
+    "kernel",
     "marketplace",
     "accounts",
     "messaging",
@@ -68,8 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "marketplace.middleware.UserTimezoneMiddleware",
-    "marketplace.middleware.ContentSecurityPolicyMiddleware",
+    "kernel.middleware.UserTimezoneMiddleware",
+    "kernel.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -244,11 +245,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.CappedLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "kernel.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
+    "EXCEPTION_HANDLER": "kernel.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth_token": env.str("RATE_LIMIT_TOKEN", default="10/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -321,7 +322,7 @@ LOGGING = {
 # Sessions last two weeks; the token API has its own throttle.
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 
-FORM_RENDERER = "marketplace.forms.FormRenderer"
+FORM_RENDERER = "kernel.forms.FormRenderer"
 
 # --- Jobs and search ---
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)

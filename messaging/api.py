@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from marketplace.pagination import CappedLimitOffsetPagination
+from kernel.pagination import CappedLimitOffsetPagination
 from messaging import selectors, services
 from messaging.models import Conversation, Message, Notification
 

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound
 from messaging.models import Conversation, ConversationParticipant, Message, Notification, NotificationPreference
 
 User = get_user_model()

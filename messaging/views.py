@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from messaging import selectors, services
 from messaging.forms import MessageForm
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import OrgPerm
-from marketplace.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
+from kernel.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
 from payments import selectors
 from payments.exports import organization_transactions_csv, user_transactions_csv
 from payments.models import HoldLot, JournalEntry, LedgerAccount, PaymentMethod, Payout, PayoutMethod, Posting

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace.idempotency import IdempotencyKeyField
+from kernel.idempotency import IdempotencyKeyField
 
 
 def cents_from(amount: Decimal) -> int:

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Organization, User
 from accounts.permissions import OrgPerm, has_org_perm, organization_ids_with
-from marketplace.errors import NotFound
+from kernel.errors import NotFound
 from payments.models import (
     NON_NEGATIVE_KINDS,
     AccountKind,

@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import OrgPerm, has_org_perm
-from marketplace.errors import DomainError
-from marketplace.idempotency import scoped_key
+from kernel.errors import DomainError
+from kernel.idempotency import scoped_key
 from payments import selectors
 from payments.exports import organization_transactions_csv, user_transactions_csv
 from payments.forms import SandboxBankForm, StripeAccountForm, StripeCardForm, TestCardForm, WithdrawForm, cents_from

@@ -4,7 +4,7 @@ from django.db.models import Model
 
 from accounts.permissions import OrgPerm, has_org_perm
 from contracts import selectors
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.services import notify
 
 

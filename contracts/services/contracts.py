@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.permissions import OrgPerm
 from contracts.models import Contract, ContractEvent, Milestone
 from contracts.services._common import check_transition, notify_client, require_contract_client, require_party
-from marketplace.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound
 from messaging.services import notify
 
 

@@ -28,8 +28,8 @@ from contracts.services._common import (
     require_freelancer,
 )
 from contracts.services.offers import MilestoneTerms, milestone_terms_clean
-from marketplace.errors import DomainError, NotFound
-from marketplace.uploads import check_upload
+from kernel.errors import DomainError, NotFound
+from kernel.uploads import check_upload
 from messaging.services import notify
 from payments.models import GatewayOperation, OperationStatus
 from payments.services import escrow

@@ -18,7 +18,7 @@ from contracts.models import Contract, ContractEvent, ContractType, Milestone, O
 from contracts.services._common import check_transition, notify_client, require_client
 from jobs.models import Proposal
 from jobs.services import proposal_mark_hired
-from marketplace.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound
 from messaging.services import conversation_open, notify
 
 

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from accounts.models import Organization, User
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments import fees
 from payments.gateway.base import GatewayError, GatewayUnavailable, get_gateway
 from payments.models import (

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Organization, User
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.models import NON_NEGATIVE_KINDS, AccountKind, JournalEntry, LedgerAccount, Posting
 
 PLATFORM = "platform"

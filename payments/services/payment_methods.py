@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization, User
 from accounts.permissions import OrgPerm, has_org_perm
-from marketplace.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound
 from payments.gateway.base import Gateway, GatewayError, GatewayUnavailable, get_gateway
 from payments.models import GatewayCustomer, PaymentMethod
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from marketplace.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound
 from payments.gateway.base import GatewayError, GatewayUnavailable, get_gateway
 from payments.models import (
     AccountKind,

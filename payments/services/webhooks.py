@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.gateway.base import RemoteResult
 from payments.models import (
     AccountKind,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.models import FreelancerProfile, Membership, OrganizationInvitation, Role
 from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, has_org_perm, may_grant_role, may_manage_member
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 from tests.factories import MembershipFactory, OrganizationInvitationFactory, UserFactory, org_with_roles
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import threading
 
 from django.db import connection
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 
 
 def race(*calls):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Role
 from contracts.models import Milestone
 from contracts.services import milestones as services
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.models import JournalEntry, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
 from payments.services.escrow import escrow_balance

@@ -4,7 +4,7 @@ once. Exactly one wins where only one may; nothing goes negative; one key is one
 import pytest
 
 from accounts.models import Role
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.models import JournalEntry, Payout, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
 from payments.services import escrow, payouts

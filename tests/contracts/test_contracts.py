@@ -6,7 +6,7 @@ from accounts.models import Role
 from contracts.models import Contract
 from contracts.services import milestones as milestone_services
 from contracts.services.contracts import contract_end
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.models import Notification
 from tests.factories import FreelancerProfileFactory
 

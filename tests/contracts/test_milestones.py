@@ -11,7 +11,7 @@ from accounts.models import Role
 from contracts.models import Milestone, MilestoneEvent
 from contracts.services import milestones as services
 from contracts.services.offers import MilestoneTerms
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.models import Notification
 from payments import fees
 from payments.models import JournalEntry, SandboxRecord

@@ -12,7 +12,7 @@ from contracts.models import Contract, Milestone, Offer
 from contracts.services import offers
 from contracts.services.offers import MilestoneTerms, OfferTerms
 from jobs.models import Job, Proposal
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.models import Conversation, Notification
 from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
 

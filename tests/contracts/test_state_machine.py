@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from accounts.models import Role
 from contracts.models import Milestone
 from contracts.services import milestones as services
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments import fees
 from payments.selectors import ledger_problems, wallet_for
 from payments.services.escrow import escrow_balance

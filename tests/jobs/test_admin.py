@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from jobs import services
 from jobs.models import Job
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from messaging.models import Notification
 from tests.factories import JobFactory, UserFactory
 

@@ -9,7 +9,7 @@ from django.db import connection, connections, transaction
 from jobs import services
 from jobs.models import Job, Proposal, TalentIndex
 from jobs.search import JobSearchParams, job_base, job_candidates
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from tests.factories import JobFactory, OrganizationFactory, ProposalFactory, SkillFactory
 
 pytestmark = pytest.mark.postgres

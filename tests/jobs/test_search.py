@@ -162,7 +162,7 @@ def test_publishing_a_job_runs_the_saved_search_check(
 
 
 def test_only_freelancers_save_searches(other_client):
-    from marketplace.errors import DomainError
+    from kernel.errors import DomainError
 
     with pytest.raises(DomainError):
         services.saved_search_create(user=other_client, name="x", query="")

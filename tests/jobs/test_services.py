@@ -11,7 +11,7 @@ from django.utils import timezone
 from jobs import services
 from jobs.models import Invitation, Job, Proposal
 from jobs.services import MilestoneInput
-from marketplace.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.models import Notification
 from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
 from tests.jobs.conftest import job_fields

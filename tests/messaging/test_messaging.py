@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from marketplace.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound
 from messaging import selectors, services
 from messaging.models import ConversationParticipant, Notification
 from messaging.tasks import notification_email_send

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.models import (
     AccountKind,
     EntryKind,

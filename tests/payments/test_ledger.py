@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.models import AccountKind, JournalEntry, LedgerAccount, Posting
 from payments.selectors import ledger_problems
 from payments.services import ledger

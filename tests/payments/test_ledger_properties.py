@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments import fees
 from payments.selectors import ledger_problems, wallet_for
 from payments.services import escrow, payouts

@@ -211,7 +211,7 @@ def test_the_admin_shows_ledger_rows_read_only(client, fund):
 
 
 def test_a_declined_card_on_file_is_reported_and_nothing_posted(organization):
-    from marketplace.errors import DomainError
+    from kernel.errors import DomainError
     from payments.services import escrow
 
     PaymentMethodFactory(organization=organization, card_number="4000000000000341")

@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.models import EntryKind, JournalEntry, Payout, PayoutStatus, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
 from payments.services import payouts

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.gateway.base import GatewayUnavailable
 from payments.gateway.sandbox import SandboxGateway
 from payments.models import EntryKind, GatewayOperation, JournalEntry, OperationStatus, Payout, PayoutStatus

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 import pytest
 import stripe
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 from payments.gateway.stripe import StripeGateway
 from payments.models import GatewayOperation, JournalEntry, OperationStatus, Payout, PayoutStatus
 from payments.selectors import ledger_problems, wallet_for

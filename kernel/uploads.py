@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.db import models
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 
 ALLOWED_TYPES_TEXT = "PDF, PNG, JPEG, plain text or Word (.docx)"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 
 # DRF's own exceptions get a stable code derived from their class.
 _DRF_CODES = {

@@ -30,3 +30,14 @@ class PermissionDenied(DomainError):
 
     def __init__(self, detail: str = "You do not have permission to do that."):
         super().__init__("permission_denied", detail)
+
+
+class InvalidInput(DomainError):
+    """Bad input a service refused (400). `errors` maps field names to their messages when the fault is in
+    particular fields; the API returns them all, a page shows them beside their fields."""
+
+    status = 400
+
+    def __init__(self, code: str, detail: str, *, errors: dict[str, list[str]] | None = None):
+        super().__init__(code, detail)
+        self.errors = errors or {}

@@ -11,7 +11,7 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from marketplace.errors import DomainError
+from kernel.errors import DomainError
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 200

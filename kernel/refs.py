@@ -1,0 +1,35 @@
+"""Plain references from a lower app to a row of a higher one (`milestone:12`, `contract:42`): DESIGN.md's way for
+the ledger, the outbox or a conversation to name what caused them without importing the app that owns it.
+
+Build and read them only here, so a kind is spelled one way everywhere."""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    CONTRACT = "contract"
+    MILESTONE = "milestone"
+    TIMESHEET = "timesheet"
+    BONUS = "bonus"
+    DISPUTE = "dispute"
+    PROPOSAL = "proposal"
+    JOB = "job"
+    OFFER = "offer"
+    PROFILE = "profile"
+    MESSAGE = "message"
+    ORGANIZATION = "organization"
+    USER = "user"
+    PAYOUT = "payout"
+
+
+def ref(kind: Kind | str, pk: int) -> str:
+    """`ref(Kind.MILESTONE, 12)` → "milestone:12"."""
+    return f"{Kind(kind)}:{int(pk)}"
+
+
+def parse_ref(reference: str) -> tuple[Kind, int] | None:
+    """ "milestone:12" → (Kind.MILESTONE, 12); None for anything that is not a reference of a known kind."""
+    kind, _, pk = reference.partition(":")
+    if kind not in Kind._value2member_map_ or not pk.isascii() or not pk.isdigit():
+        return None
+    return Kind(kind), int(pk)
