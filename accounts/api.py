@@ -43,6 +43,7 @@ from accounts.services.profiles import (
     validate_timezone_name,
 )
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.transitions import AllowedTransitionsField
 
 # The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
 ErrorSerializer = inline_serializer(
@@ -474,11 +475,12 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class InvitationSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    allowed_transitions = AllowedTransitionsField()
 
     class Meta:
         model = OrganizationInvitation
-        fields = ["id", "email", "role", "status", "created_at", "accepted_at"]
-        read_only_fields = ["id", "status", "created_at", "accepted_at"]
+        fields = ["id", "email", "role", "status", "allowed_transitions", "created_at", "accepted_at"]
+        read_only_fields = ["id", "status", "allowed_transitions", "created_at", "accepted_at"]
 
 
 class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

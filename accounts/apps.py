@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
+
+    def ready(self):
+        # Registers who may make which status change of an invitation (kernel.transitions.register_actors).
+        from accounts.services import invitations  # noqa: F401

@@ -337,7 +337,6 @@ def invitation_accept(request, token: str):
         return redirect("accounts:invitation_accept", token=token)
     context = {
         "invitation": invitation,
-        "email_matches": request.user.is_authenticated and request.user.email.lower() == invitation.email.lower(),
         "role_label": Role(invitation.role).label,
         "next_url": request.get_full_path(),
     }

@@ -28,6 +28,7 @@ from contracts.services import milestones as milestone_services
 from contracts.services import offers as offer_services
 from contracts.services.offers import MilestoneTerms, OfferTerms
 from kernel.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
+from kernel.transitions import AllowedTransitionsField
 
 ERROR = inline_serializer("ContractsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 BAD_INPUT = OpenApiResponse(ERROR, description="Invalid input.")
@@ -52,6 +53,7 @@ class OfferSerializer(serializers.ModelSerializer):
     freelancer_name = serializers.CharField(source="freelancer.display_name", read_only=True)
     milestones = MilestoneTermsSerializer(many=True, read_only=True)
     contract = serializers.SerializerMethodField()
+    allowed_transitions = AllowedTransitionsField()
 
     class Meta:
         model = Offer
@@ -68,6 +70,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "start_date",
             "message",
             "status",
+            "allowed_transitions",
             "created_at",
             "expires_at",
             "responded_at",

@@ -139,11 +139,8 @@ def offer_detail(request, offer_id: int):
         offer = selectors.offer_get(user=request.user, offer_id=offer_id)
     except NotFound as exc:
         _not_found(exc)
-    is_freelancer = offer.freelancer_id == request.user.pk
     context = {
         "offer": offer,
-        "is_freelancer": is_freelancer,
-        "can_withdraw": has_org_perm(request.user, offer.organization_id, OrgPerm.HIRE),
         "is_open": offer.status == Offer.Status.PENDING and offer.expires_at > timezone.now(),
         "decline_form": forms.DeclineOfferForm(),
         "contract": getattr(offer, "contract", None) if offer.status == Offer.Status.ACCEPTED else None,

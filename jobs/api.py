@@ -26,6 +26,7 @@ from jobs.services.proposals import (
 )
 from jobs.services.saved_searches import saved_search_create, saved_search_delete
 from kernel.pagination import CappedLimitOffsetPagination
+from kernel.transitions import AllowedTransitionsField
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
 ERROR = inline_serializer("JobsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
@@ -46,6 +47,7 @@ class QuestionSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
@@ -75,6 +77,7 @@ class JobSerializer(serializers.ModelSerializer):
             "work_minutes",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "close_reason",
             "close_note",
             "questions",
@@ -86,6 +89,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobListSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
 
@@ -107,6 +111,7 @@ class JobListSerializer(serializers.ModelSerializer):
             "visibility",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "created_at",
             "published_at",
         ]
@@ -204,11 +209,22 @@ class JobSearchPageSerializer(serializers.Serializer):
 
 
 class JobInvitationSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
 
     class Meta:
         model = Invitation
-        fields = ["id", "job", "job_title", "freelancer", "message", "status", "created_at", "responded_at"]
+        fields = [
+            "id",
+            "job",
+            "job_title",
+            "freelancer",
+            "message",
+            "status",
+            "allowed_transitions",
+            "created_at",
+            "responded_at",
+        ]
         read_only_fields = fields
 
 
@@ -234,6 +250,7 @@ class AnswerReadSerializer(serializers.Serializer):
 
 
 class ProposalSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
     freelancer_name = serializers.CharField(source="freelancer.user.display_name", read_only=True)
 
@@ -251,6 +268,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "currency",
             "estimated_duration",
             "status",
+            "allowed_transitions",
             "created_at",
             "status_changed_at",
         ]

@@ -3,7 +3,7 @@
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import FreelancerProfile, Membership, Organization
-from accounts.permissions import OrgPerm, organization_ids_with
+from accounts.permissions import OrgPerm, may, organization_ids_with
 from jobs.models import Invitation, Job, Proposal, SavedSearch, ScreeningQuestion
 from jobs.overlap import overlap_hours
 from jobs.search.query import overlap_minutes_expression
@@ -70,7 +70,7 @@ def jobs_to_invite_to(user) -> QuerySet[Job]:
 
 
 def can(user, job: Job, perm: OrgPerm) -> bool:
-    return job.organization_id in organization_ids_with(user, perm)
+    return may(user, job.organization_id, perm)
 
 
 def _proposals() -> QuerySet[Proposal]:
@@ -150,7 +150,7 @@ def live_proposal_of(*, user, job: Job) -> Proposal | None:
 def invitations_of_freelancer(user) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(freelancer__user=user)
-        .select_related("job__organization", "invited_by")
+        .select_related("job__organization", "invited_by", "freelancer")
         .defer("job__search_vector")
         .order_by("-created_at", "-id")
     )

@@ -16,9 +16,25 @@ from accounts.models import (
     Role,
     User,
 )
-from accounts.permissions import OrgPerm, may_grant_role
+from accounts.permissions import OrgPerm, may, may_grant_role
 from accounts.services.organizations import _membership_for_update, _require
 from kernel.errors import DomainError, NotFound
+from kernel.transitions import lock, register_actors, transition
+
+
+def _invitation_moves(invitation: OrganizationInvitation, actor) -> set[str]:
+    """Members who manage members revoke; the person it was sent to (by e-mail address) accepts."""
+    if actor is None or not actor.is_authenticated:
+        return set()
+    moves = set()
+    if may(actor, invitation.organization_id, OrgPerm.MANAGE_MEMBERS):
+        moves.add(OrganizationInvitation.Status.REVOKED)
+    if invitation.email.lower() == actor.email.lower():
+        moves.add(OrganizationInvitation.Status.ACCEPTED)
+    return moves
+
+
+register_actors(OrganizationInvitation, _invitation_moves)
 
 
 @transaction.atomic
@@ -64,25 +80,22 @@ def _send_invitation_email(invitation_id: int) -> None:
 @transaction.atomic
 def invitation_revoke(*, actor: User, organization_id: int, invitation_id: int) -> None:
     _require(_membership_for_update(actor, organization_id), OrgPerm.MANAGE_MEMBERS)
-    invitation = (
-        OrganizationInvitation.objects.select_for_update()
-        .filter(organization_id=organization_id, pk=invitation_id)
-        .first()
+    invitation = lock(OrganizationInvitation.objects, organization_id=organization_id, pk=invitation_id)
+    transition(
+        invitation,
+        OrganizationInvitation.Status.REVOKED,
+        actor=actor,
+        refusal=("invitation_not_pending", "This invitation was already accepted or revoked."),
     )
-    if invitation is None:
-        raise NotFound()
-    if invitation.status != OrganizationInvitation.Status.PENDING:
-        raise DomainError("invitation_not_pending", "This invitation was already accepted or revoked.")
-    invitation.status = OrganizationInvitation.Status.REVOKED
-    invitation.save(update_fields=["status"])
 
 
 @transaction.atomic
 def invitation_accept(*, user: User, token: str) -> Membership:
     """Join the organization the invitation names; the invitation must be pending and addressed to this user."""
-    invitation = OrganizationInvitation.objects.select_for_update().filter(token=token).first()
-    if invitation is None:
-        raise NotFound("This invitation link is not valid.")
+    try:
+        invitation = lock(OrganizationInvitation.objects, token=token)
+    except NotFound:
+        raise NotFound("This invitation link is not valid.") from None
     if invitation.status != OrganizationInvitation.Status.PENDING:
         raise DomainError("invitation_not_pending", "This invitation was already used or was revoked.")
     if invitation.email.lower() != user.email.lower():
@@ -95,8 +108,6 @@ def invitation_accept(*, user: User, token: str) -> Membership:
     )
     if not created:
         raise DomainError("already_member", "You are already a member of this organization.")
-    invitation.status = OrganizationInvitation.Status.ACCEPTED
-    invitation.accepted_at = dj_timezone.now()
-    invitation.save(update_fields=["status", "accepted_at"])
+    transition(invitation, OrganizationInvitation.Status.ACCEPTED, actor=user, accepted_at=dj_timezone.now())
     user.__dict__.pop("is_client", None)
     return membership

@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership, Organization
-from accounts.permissions import OrgPerm, has_org_perm
+from accounts.permissions import OrgPerm, has_org_perm, may
 from contracts import selectors
 from contracts.models import Contract, ContractEvent, ContractType, Milestone, Offer, OfferMilestone
-from contracts.services._common import check_transition, notify_client, require_client
+from contracts.services._common import notify_client, require_client
 from jobs.models import Proposal
 from jobs.services.proposals import proposal_mark_hired
 from kernel.errors import DomainError, NotFound
+from kernel.transitions import lock, register_actors, transition
 from messaging.services import conversation_open, notify
 
 
@@ -105,6 +106,21 @@ def _clean_or_400(terms: OfferTerms) -> None:
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError("offer_terms_invalid", f"{field}: {' '.join(messages)}", status=400) from exc
+
+
+def _offer_moves(offer: Offer, actor) -> set[str]:
+    """The freelancer accepts or declines; the client's hirers withdraw. (Expiry is the task's, not a person's.)"""
+    if actor is None or not actor.is_authenticated:
+        return set()
+    moves = set()
+    if offer.freelancer_id == actor.pk:
+        moves |= {Offer.Status.ACCEPTED, Offer.Status.DECLINED}
+    if may(actor, offer.organization_id, OrgPerm.HIRE):
+        moves.add(Offer.Status.WITHDRAWN)
+    return moves
+
+
+register_actors(Offer, _offer_moves)
 
 
 @transaction.atomic
@@ -201,15 +217,7 @@ def offer_create(
 
 
 def _offer_for_update(offer_id: int) -> Offer:
-    offer = (
-        Offer.objects.select_for_update(of=("self",))
-        .select_related("organization", "freelancer", "proposal")
-        .filter(pk=offer_id)
-        .first()
-    )
-    if offer is None:
-        raise NotFound()
-    return offer
+    return lock(Offer.objects.select_related("organization", "freelancer", "proposal"), pk=offer_id)
 
 
 def _own_offer_for_update(*, actor, offer_id: int) -> Offer:
@@ -221,12 +229,12 @@ def _own_offer_for_update(*, actor, offer_id: int) -> Offer:
     return offer
 
 
-def _check_answerable(offer: Offer, new_status: str, now: dt.datetime) -> None:
+def _answer(offer: Offer, to: str, *, actor, now: dt.datetime, **fields) -> None:
+    """An answer to the offer (accept, decline, withdraw): refused once it expired or was answered."""
     if offer.status == Offer.Status.PENDING and offer.expires_at <= now:
         raise DomainError("offer_expired", "This offer has expired.")
-    check_transition(
-        offer, new_status, code=f"offer_{offer.status}", detail=f"This offer is {offer.get_status_display().lower()}."
-    )
+    refusal = (f"offer_{offer.status}", f"This offer is {offer.get_status_display().lower()}.")
+    transition(offer, to, actor=actor, refusal=refusal, responded_at=now, **fields)
 
 
 @transaction.atomic
@@ -235,10 +243,7 @@ def offer_accept(*, actor, offer_id: int) -> Contract:
     conversation opens and the client hears about it."""
     now = timezone.now()
     offer = _own_offer_for_update(actor=actor, offer_id=offer_id)
-    _check_answerable(offer, Offer.Status.ACCEPTED, now)
-    offer.status = Offer.Status.ACCEPTED
-    offer.responded_at = now
-    offer.save(update_fields=["status", "responded_at"])
+    _answer(offer, Offer.Status.ACCEPTED, actor=actor, now=now)
 
     contract = Contract.objects.create(
         organization=offer.organization,
@@ -301,11 +306,7 @@ def _hirers(offer: Offer) -> list:
 def offer_decline(*, actor, offer_id: int, reason: str = "") -> Offer:
     now = timezone.now()
     offer = _own_offer_for_update(actor=actor, offer_id=offer_id)
-    _check_answerable(offer, Offer.Status.DECLINED, now)
-    offer.status = Offer.Status.DECLINED
-    offer.responded_at = now
-    offer.decline_reason = reason.strip()[:1000]
-    offer.save(update_fields=["status", "responded_at", "decline_reason"])
+    _answer(offer, Offer.Status.DECLINED, actor=actor, now=now, decline_reason=reason.strip()[:1000])
     notify_client(
         organization_id=offer.organization_id,
         perm=OrgPerm.HIRE,
@@ -324,15 +325,8 @@ def offer_withdraw(*, actor, offer_id: int) -> Offer:
     if offer.freelancer_id == actor.pk and not has_org_perm(actor, offer.organization_id, OrgPerm.HIRE):
         raise DomainError("client_only", "Only the client can withdraw an offer; you can decline it.", status=403)
     require_client(user=actor, organization_id=offer.organization_id, perm=OrgPerm.HIRE)
-    check_transition(
-        offer,
-        Offer.Status.WITHDRAWN,
-        code=f"offer_{offer.status}",
-        detail=f"This offer is {offer.get_status_display().lower()}.",
-    )
-    offer.status = Offer.Status.WITHDRAWN
-    offer.responded_at = timezone.now()
-    offer.save(update_fields=["status", "responded_at"])
+    refusal = (f"offer_{offer.status}", f"This offer is {offer.get_status_display().lower()}.")
+    transition(offer, Offer.Status.WITHDRAWN, actor=actor, refusal=refusal, responded_at=timezone.now())
     notify(
         user=offer.freelancer,
         kind="offer_withdrawn",
@@ -362,9 +356,7 @@ def _offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
     offer = _offer_for_update(offer_id)
     if offer.status != Offer.Status.PENDING or offer.expires_at > now:
         return False
-    check_transition(offer, Offer.Status.EXPIRED)
-    offer.status = Offer.Status.EXPIRED
-    offer.save(update_fields=["status"])
+    transition(offer, Offer.Status.EXPIRED)
     url = reverse("contracts:offer_detail", args=[offer.pk])
     notify(
         user=offer.freelancer,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Skill
-from accounts.permissions import OrgPerm, has_org_perm, role_allows, role_in
+from accounts.permissions import OrgPerm, has_org_perm, may, role_allows, role_in
 from jobs import tasks
 from jobs.models import (
     Job,
@@ -21,6 +21,7 @@ from jobs.models import (
 from jobs.overlap import window_to_utc
 from jobs.search.index import job_reindex
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
 
@@ -47,13 +48,15 @@ class JobFields:
     questions: Sequence[str] = ()
 
 
-def _transition(obj, new_status: str) -> None:
-    if new_status not in obj.ALLOWED[obj.status]:
-        raise DomainError(
-            "invalid_transition",
-            f"A {obj.get_status_display().lower()} {obj._meta.verbose_name} cannot become {new_status}.",
-        )
-    obj.status = new_status
+def _job_moves(job: Job, actor) -> set[str]:
+    """Members who may post jobs publish and close them. (Staff moderation, `job_close_by_staff`, is the admin's
+    action, not one a page offers.)"""
+    if actor is None or not actor.is_authenticated or not may(actor, job.organization_id, OrgPerm.POST_JOBS):
+        return set()
+    return {Job.Status.OPEN, Job.Status.CLOSED}
+
+
+register_actors(Job, _job_moves)
 
 
 def _check_job_fields(fields: JobFields) -> None:
@@ -119,9 +122,7 @@ def _skills(skill_ids: Sequence[int]) -> list[Skill]:
 
 def _job_for_org_action(*, user, job_id: int, perm: OrgPerm) -> Job:
     """The job, locked, if `user` may do `perm` in its organization; 404 if they cannot even see it."""
-    job = Job.objects.select_for_update().select_related("organization").filter(pk=job_id).first()
-    if job is None:
-        raise NotFound()
+    job = lock(Job.objects.select_related("organization"), pk=job_id)
     role = role_in(user, job.organization_id)
     if role is None or not role_allows(role, OrgPerm.VIEW):
         raise NotFound()
@@ -182,9 +183,7 @@ def job_attachment_add(*, user, job_id: int, uploaded) -> JobAttachment:
 def job_publish(*, user, job_id: int) -> Job:
     """Draft → open: the job becomes searchable, and saved searches are checked for it after commit."""
     job = _job_for_org_action(user=user, job_id=job_id, perm=OrgPerm.POST_JOBS)
-    _transition(job, Job.Status.OPEN)
-    job.published_at = timezone.now()
-    job.save(update_fields=["status", "published_at", "updated_at"])
+    transition(job, Job.Status.OPEN, actor=user, published_at=timezone.now())
     job_reindex(job)
     transaction.on_commit(tasks.saved_searches_notify.delay)
     return job
@@ -196,11 +195,9 @@ def job_close(*, user, job_id: int, reason: str, note: str = "") -> Job:
     if reason not in Job.CloseReason.values:
         raise DomainError("close_reason_invalid", "Say whether the job was filled or cancelled.", status=400)
     job = _job_for_org_action(user=user, job_id=job_id, perm=OrgPerm.POST_JOBS)
-    _transition(job, Job.Status.CLOSED)
-    job.close_reason = reason
-    job.close_note = note.strip()[:500]
-    job.closed_at = timezone.now()
-    job.save(update_fields=["status", "close_reason", "close_note", "closed_at", "updated_at"])
+    transition(
+        job, Job.Status.CLOSED, actor=user, close_reason=reason, close_note=note.strip()[:500], closed_at=timezone.now()
+    )
     return job
 
 
@@ -211,14 +208,15 @@ def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
         raise PermissionDenied()
     if not reason.strip():
         raise DomainError("reason_required", "Say why the job is being closed.", status=400)
-    job = Job.objects.select_for_update().filter(pk=job_id).first()
-    if job is None:
-        raise NotFound()
-    _transition(job, Job.Status.CLOSED)
-    job.close_reason = Job.CloseReason.CANCELLED
-    job.close_note = f"Closed by {settings.SITE_NAME} staff: {reason.strip()}"[:500]
-    job.closed_at = timezone.now()
-    job.save(update_fields=["status", "close_reason", "close_note", "closed_at", "updated_at"])
+    job = lock(Job.objects, pk=job_id)
+    transition(
+        job,
+        Job.Status.CLOSED,
+        actor=staff,
+        close_reason=Job.CloseReason.CANCELLED,
+        close_note=f"Closed by {settings.SITE_NAME} staff: {reason.strip()}"[:500],
+        closed_at=timezone.now(),
+    )
     for membership in Membership.objects.filter(organization_id=job.organization_id).select_related("user"):
         if role_allows(membership.role, OrgPerm.POST_JOBS):
             notify(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership
-from accounts.permissions import OrgPerm
+from accounts.permissions import OrgPerm, may
 from jobs.models import (
     Invitation,
     Job,
@@ -19,8 +19,9 @@ from jobs.models import (
     ProposalAttachment,
     ProposalMilestone,
 )
-from jobs.services.jobs import _job_for_org_action, _transition
+from jobs.services.jobs import _job_for_org_action
 from kernel.errors import DomainError, NotFound
+from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
 
@@ -29,6 +30,21 @@ from messaging.services import notify
 class MilestoneInput:
     title: str
     amount_cents: int
+
+
+def _proposal_moves(proposal: Proposal, actor) -> set[str]:
+    """The job's hirers shortlist, decline and hire; the freelancer who wrote it withdraws it."""
+    if actor is None or not actor.is_authenticated:
+        return set()
+    moves = set()
+    if may(actor, proposal.job.organization_id, OrgPerm.HIRE):
+        moves |= {Proposal.Status.SHORTLISTED, Proposal.Status.DECLINED, Proposal.Status.HIRED}
+    if proposal.freelancer.user_id == actor.pk:
+        moves.add(Proposal.Status.WITHDRAWN)
+    return moves
+
+
+register_actors(Proposal, _proposal_moves)
 
 
 @transaction.atomic
@@ -126,9 +142,7 @@ def proposal_submit(
             proposal=proposal, file=uploaded, name=uploaded.name[:200], content_type=content_type, size=uploaded.size
         )
     if invitation is not None and invitation.status == Invitation.Status.PENDING:
-        invitation.status = Invitation.Status.ACCEPTED
-        invitation.responded_at = timezone.now()
-        invitation.save(update_fields=["status", "responded_at"])
+        transition(invitation, Invitation.Status.ACCEPTED, actor=user, responded_at=timezone.now())
     if job.created_by_id:
         notify(
             user=job.created_by,
@@ -141,32 +155,26 @@ def proposal_submit(
 
 
 def _proposal_for_client(*, user, proposal_id: int) -> Proposal:
-    proposal = (
-        Proposal.objects.select_for_update().select_related("job", "freelancer__user").filter(pk=proposal_id).first()
-    )
-    if proposal is None:
-        raise NotFound()
+    proposal = lock(Proposal.objects.select_related("job", "freelancer__user"), pk=proposal_id)
     _job_for_org_action(user=user, job_id=proposal.job_id, perm=OrgPerm.HIRE)
     return proposal
 
 
-def _set_proposal_status(proposal: Proposal, status: str) -> None:
-    _transition(proposal, status)
-    proposal.status_changed_at = timezone.now()
-    proposal.save(update_fields=["status", "status_changed_at"])
+def _set_proposal_status(proposal: Proposal, status: str, *, actor) -> None:
+    transition(proposal, status, actor=actor, status_changed_at=timezone.now())
 
 
 @transaction.atomic
 def proposal_shortlist(*, user, proposal_id: int) -> Proposal:
     proposal = _proposal_for_client(user=user, proposal_id=proposal_id)
-    _set_proposal_status(proposal, Proposal.Status.SHORTLISTED)
+    _set_proposal_status(proposal, Proposal.Status.SHORTLISTED, actor=user)
     return proposal
 
 
 @transaction.atomic
 def proposal_decline(*, user, proposal_id: int) -> Proposal:
     proposal = _proposal_for_client(user=user, proposal_id=proposal_id)
-    _set_proposal_status(proposal, Proposal.Status.DECLINED)
+    _set_proposal_status(proposal, Proposal.Status.DECLINED, actor=user)
     notify(
         user=proposal.freelancer.user,
         kind="proposal_declined",
@@ -179,14 +187,10 @@ def proposal_decline(*, user, proposal_id: int) -> Proposal:
 
 @transaction.atomic
 def proposal_withdraw(*, user, proposal_id: int) -> Proposal:
-    proposal = (
-        Proposal.objects.select_for_update().filter(pk=proposal_id, freelancer__user=user).first()
-        if user.is_authenticated
-        else None
-    )
-    if proposal is None:
+    if not user.is_authenticated:
         raise NotFound()
-    _set_proposal_status(proposal, Proposal.Status.WITHDRAWN)
+    proposal = lock(Proposal.objects, pk=proposal_id, freelancer__user=user)
+    _set_proposal_status(proposal, Proposal.Status.WITHDRAWN, actor=user)
     return proposal
 
 
@@ -194,7 +198,7 @@ def proposal_withdraw(*, user, proposal_id: int) -> Proposal:
 def proposal_mark_hired(*, proposal: Proposal) -> Proposal:
     """Submitted or shortlisted → hired. For the contracts app, which has already checked who may hire; closing
     the job as filled is the caller's choice (`job_close`)."""
-    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _set_proposal_status(locked, Proposal.Status.HIRED)
+    locked = lock(Proposal.objects, pk=proposal.pk)
+    _set_proposal_status(locked, Proposal.Status.HIRED, actor=None)
     proposal.status, proposal.status_changed_at = locked.status, locked.status_changed_at
     return locked

@@ -10,6 +10,7 @@ from accounts.services.invitations import invitation_accept, invitation_create, 
 from accounts.services.organizations import member_change_role, member_remove, organization_update
 from accounts.services.profiles import freelancer_profile_create
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.transitions import allowed_transitions
 from tests.factories import MembershipFactory, OrganizationInvitationFactory, UserFactory, org_with_roles
 
 pytestmark = pytest.mark.django_db
@@ -219,9 +220,15 @@ def test_accepting_with_another_email_is_refused():
 def test_a_revoked_invitation_cannot_be_accepted():
     org, m = org_with_roles(Role.OWNER)
     invitation = OrganizationInvitationFactory(organization=org, email="jo@example.test")
+    invitee = UserFactory(email="jo@example.test")
+    assert allowed_transitions(invitation, m[Role.OWNER].user) == {OrganizationInvitation.Status.REVOKED}
+    assert allowed_transitions(invitation, invitee) == {OrganizationInvitation.Status.ACCEPTED}
     invitation_revoke(actor=m[Role.OWNER].user, organization_id=org.pk, invitation_id=invitation.pk)
     with pytest.raises(DomainError) as exc:
-        invitation_accept(user=UserFactory(email="jo@example.test"), token=invitation.token)
+        invitation_accept(user=invitee, token=invitation.token)
+    assert exc.value.code == "invitation_not_pending"
+    with pytest.raises(DomainError) as exc:
+        invitation_revoke(actor=m[Role.OWNER].user, organization_id=org.pk, invitation_id=invitation.pk)
     assert exc.value.code == "invitation_not_pending"
 
 

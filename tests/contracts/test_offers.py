@@ -13,6 +13,7 @@ from contracts.services import offers
 from contracts.services.offers import MilestoneTerms, OfferTerms
 from jobs.models import Job, Proposal
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.transitions import allowed_transitions
 from messaging.models import Conversation, Notification
 from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
 
@@ -195,6 +196,8 @@ def test_declining_tells_the_client_with_the_reason(owner, organization, freelan
 
 def test_the_client_withdraws_a_pending_offer_but_the_freelancer_cannot(owner, organization, freelancer):
     offer = send(owner, organization, freelancer_profile_id=freelancer.freelancer_profile.pk)
+    assert allowed_transitions(offer, owner) == {Offer.Status.WITHDRAWN}
+    assert allowed_transitions(offer, freelancer) == {Offer.Status.ACCEPTED, Offer.Status.DECLINED}
     with pytest.raises(DomainError) as exc:
         offers.offer_withdraw(actor=freelancer, offer_id=offer.pk)
     assert exc.value.status == 403

@@ -135,6 +135,9 @@ def test_proposals_visible_only_to_the_author_and_the_organization(
 
 def test_proposal_actions_and_their_refusals(owner, member, organization, freelancer, other_freelancer):
     proposal = ProposalFactory(job=JobFactory(organization=organization), freelancer=freelancer.freelancer_profile)
+    url = f"/api/v1/proposals/{proposal.pk}/"
+    moves = {who: api(who).get(url).json()["allowed_transitions"] for who in (owner, member, freelancer)}
+    assert moves == {owner: ["declined", "hired", "shortlisted"], member: [], freelancer: ["withdrawn"]}
     assert api(member).post(f"/api/v1/proposals/{proposal.pk}/shortlist/").status_code == 403
     assert api(other_freelancer).post(f"/api/v1/proposals/{proposal.pk}/withdraw/").status_code == 404
     assert api(owner).post(f"/api/v1/proposals/{proposal.pk}/shortlist/").json()["status"] == "shortlisted"
