@@ -11,15 +11,23 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
-env = environ.Env()
+# .env first: every setting below may come from it (the process environment wins over the file).
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+env = environ.Env()
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 # --- Core ---
-DEBUG = env.bool("DEBUG", default=True)
+# An unset DEBUG means production: DEBUG off, SECRET_KEY and ALLOWED_HOSTS required. Development says so
+# explicitly (`make run` and bin/run-dev export DEBUG=1 and DEV_MAILBOX=1; the test settings set DEBUG=1).
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me" if DEBUG else environ.Env.NOTSET)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET
+)
+# The development mailbox at /dev/mailbox/ (staff only) lists every e-mail the site wrote to MAILBOX_DIR,
+# password-reset links included: only ever on when asked for by name.
+DEV_MAILBOX = env.bool("DEV_MAILBOX", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_ID = 1
 SITE_NAME = "Workbench"
