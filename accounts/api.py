@@ -31,6 +31,7 @@ from accounts.models import (
 )
 from accounts.permissions import OrgPerm, has_org_perm
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.files import FileUrlField
 
 # The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
 ErrorSerializer = inline_serializer(
@@ -133,7 +134,7 @@ class LanguageSerializer(serializers.Serializer):
 
 
 class PortfolioItemSerializer(serializers.ModelSerializer):
-    image = serializers.ImageField(required=False, allow_null=True, use_url=True)
+    image = FileUrlField(required=False, allow_null=True)
 
     class Meta:
         model = PortfolioItem

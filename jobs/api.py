@@ -14,6 +14,7 @@ from accounts.permissions import OrgPerm
 from jobs import selectors, services
 from jobs.models import Duration, ExperienceLevel, Invitation, Job, JobAttachment, Proposal, SavedSearch
 from jobs.search import JobSearchParams, TalentSearchParams, job_search, talent_search
+from kernel.files import FileUrlField
 from kernel.pagination import CappedLimitOffsetPagination
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
@@ -139,10 +140,11 @@ class JobWriteSerializer(serializers.Serializer):
 
 class JobAttachmentSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
+    url = FileUrlField(source="file", read_only=True)
 
     class Meta:
         model = JobAttachment
-        fields = ["id", "file", "name", "content_type", "size", "created_at"]
+        fields = ["id", "file", "name", "content_type", "size", "created_at", "url"]
         read_only_fields = ["id", "name", "content_type", "size", "created_at"]
 
 
@@ -417,7 +419,7 @@ class JobViewSet(viewsets.ViewSet):
         attachment = services.job_attachment_add(
             user=request.user, job_id=int(pk), uploaded=data.validated_data["file"]
         )
-        return Response(JobAttachmentSerializer(attachment).data, status=201)
+        return Response(JobAttachmentSerializer(attachment, context={"request": request}).data, status=201)
 
     @extend_schema(request=JobCloseSerializer, responses={200: JobSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
