@@ -21,8 +21,9 @@ from jobs.models import (
 )
 from jobs.services.jobs import _job_for_org_action, _transition
 from kernel.errors import DomainError, NotFound
+from kernel.refs import Kind, ref
 from kernel.uploads import check_upload
-from messaging.services import notify
+from messaging.services import conversation_open, notify
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +130,12 @@ def proposal_submit(
         invitation.status = Invitation.Status.ACCEPTED
         invitation.responded_at = timezone.now()
         invitation.save(update_fields=["status", "responded_at"])
+    conversation_open(
+        reference=ref(Kind.PROPOSAL, proposal.pk),
+        title=f"Proposal on “{job.title}”",
+        organization_id=job.organization_id,
+        freelancer=user,
+    )
     if job.created_by_id:
         notify(
             user=job.created_by,
