@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError, NotFound
-from kernel.refs import Kind, parse_ref
+from kernel.refs import Kind, parse_ref, ref
 from messaging import selectors, services
 from messaging.forms import MessageForm, PreferencesForm, ReportForm
 
@@ -88,6 +88,17 @@ def conversation_messages(request, conversation_id: int):
     services.conversation_mark_read(conversation_id=found.pk, user=request.user)
     new = selectors.messages_of(conversation=found, user=request.user, after_id=after_id)
     return render(request, "messaging/partials/messages.html", {"messages_list": new, "conversation": found})
+
+
+@login_required
+def about(request, kind: str, object_id: int):
+    """The conversation about a contract or proposal, for links from their pages (404 if it is not yours)."""
+    if kind not in _ABOUT_PAGES:
+        raise Http404
+    found = selectors.conversation_by_reference(user=request.user, reference=ref(kind, object_id))
+    if found is None:
+        raise Http404
+    return redirect("messaging:conversation", found.pk)
 
 
 @login_required

@@ -7,13 +7,15 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services.organizations import member_remove
+from contracts.services import offers
+from jobs.services.proposals import proposal_submit
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.models import AuditEntry
 from messaging import selectors, services
 from messaging.contact import off_platform_contact
 from messaging.models import Conversation, Message, MessageReport, Notification
 from messaging.templatetags.messaging_tags import message_html
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import FreelancerProfileFactory, JobFactory, MembershipFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -276,3 +278,30 @@ def test_staff_see_held_messages_and_reports_and_remove_through_the_admin(client
     entry = AuditEntry.objects.get()
     assert client.get(reverse("admin:kernel_auditentry_change", args=[entry.pk])).status_code == 200
     assert client.post(reverse("admin:kernel_auditentry_delete", args=[entry.pk])).status_code == 403
+
+
+def test_the_contract_page_links_to_its_conversation_and_a_submitted_proposal_has_one(client, room):
+    job = JobFactory(organization=room.organization, created_by=room.hiring)
+    author = FreelancerProfileFactory().user
+    proposal = proposal_submit(
+        user=author, job_id=job.pk, cover_letter="Hello", estimated_duration="1_3m", rate_cents=5000
+    )
+    conversation = Conversation.objects.get(reference=f"proposal:{proposal.pk}")
+    assert selectors.may_read(author, conversation.pk) and selectors.may_read(room.hiring, conversation.pk)
+    assert not selectors.may_read(room.finance, conversation.pk)
+    api = APIClient()
+    api.force_authenticate(author)
+    assert api.get("/api/v1/conversations/").json()["results"][0]["proposal"] == proposal.pk
+
+    offer = OfferFactory(organization=room.organization, freelancer=author, status="pending", created_by=room.owner)
+    contract = offers.offer_accept(actor=author, offer_id=offer.pk)
+    client.force_login(room.finance)
+    page = client.get(reverse("contracts:contract_detail", args=[contract.pk]))
+    link = reverse("messaging:about", args=["contract", contract.pk])
+    assert link.encode() in page.content
+    assert client.get(link).url == reverse(
+        "messaging:conversation", args=[Conversation.objects.get(reference=f"contract:{contract.pk}").pk]
+    )
+    client.force_login(room.outsider)
+    assert client.get(link).status_code == 404
+    assert client.get(reverse("messaging:about", args=["job", 1])).status_code == 404
