@@ -15,7 +15,6 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors
@@ -30,7 +29,7 @@ from accounts.models import (
     Skill,
 )
 from accounts.permissions import OrgPerm, has_org_perm
-from accounts.services.auth import api_token_issue
+from accounts.services.auth import api_token_issue, api_token_revoke
 from accounts.services.invitations import invitation_create
 from accounts.services.organizations import member_change_role, member_remove, organization_update
 from accounts.services.profiles import (
@@ -43,6 +42,7 @@ from accounts.services.profiles import (
     validate_timezone_name,
 )
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.files import FileUrlField
 
 # The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
 ErrorSerializer = inline_serializer(
@@ -85,26 +85,37 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """Exchange e-mail and password for an API token (the same token each time until it is revoked)."""
+    """POST: exchange e-mail and password for an API token (the same token each time until it is revoked).
+    DELETE: revoke the token the call is made with (or the logged-in user's); a password change revokes it too."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth_token"
+    def perform_authentication(self, request):
+        # Asking for a token takes no other credentials: a stale token header or a session must not stand in the way.
+        if request.method == "DELETE":
+            super().perform_authentication(request)
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
     @extend_schema(
+        auth=[],
         request=TokenRequestSerializer,
         responses={200: TokenResponseSerializer, **_errors(400, 403, 429)},
         description="400 `invalid_credentials` for a wrong e-mail or password; 403 `email_not_verified` until the "
-        "address is confirmed through the link we e-mailed.",
+        "address is confirmed through the link we e-mailed; 429 `throttled` after repeated failures for "
+        "the address or the account (the web login counts too).",
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = api_token_issue(
-            request=request, email=data.validated_data["email"], password=data.validated_data["password"]
+            request=request._request, email=data.validated_data["email"], password=data.validated_data["password"]
         )
         return Response({"token": key})
+
+    @extend_schema(request=None, responses={204: None, **_errors(401)})
+    def delete(self, request):
+        api_token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Skills ---
@@ -145,7 +156,7 @@ class LanguageSerializer(serializers.Serializer):
 
 
 class PortfolioItemSerializer(serializers.ModelSerializer):
-    image = serializers.ImageField(required=False, allow_null=True, use_url=True)
+    image = FileUrlField(required=False, allow_null=True)
 
     class Meta:
         model = PortfolioItem

@@ -7,6 +7,7 @@ from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKe
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -48,6 +49,13 @@ class SignupForm(AllauthSignupForm):
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
+
+    def try_save(self, request):
+        # A new account costs a password hash; spend one for a known address too, so how long the answer takes
+        # does not tell which addresses have accounts (allauth answers both the same way otherwise).
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class LoginForm(AllauthLoginForm):

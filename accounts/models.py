@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django_countries.fields import CountryField
 
+from kernel.uploads import RandomName
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -178,7 +180,7 @@ class PortfolioItem(models.Model):
     title = models.CharField(max_length=120)
     description = models.TextField(max_length=2000, blank=True)
     url = models.URLField(blank=True)
-    image = models.ImageField(upload_to="portfolio/%Y/%m/", blank=True)
+    image = models.ImageField(upload_to=RandomName("portfolio"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

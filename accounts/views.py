@@ -26,6 +26,7 @@ from accounts.forms import (
 )
 from accounts.models import Role, Skill
 from accounts.permissions import OrgPerm, may_manage_member, organization_ids_with, role_allows
+from accounts.services import auth as auth_services
 from accounts.services import invitations as invitation_services
 from accounts.services import organizations as organization_services
 from accounts.services import profiles as profile_services
@@ -365,3 +366,16 @@ def start_hiring(request):
     )
     messages.success(request, f"{organization.name} is ready. Invite your colleagues or post a job.")
     return redirect("accounts:organization_detail", organization_id=organization.pk)
+
+
+# --- API access ---
+
+
+@login_required
+def api_access(request):
+    """What can call the API as this user: today one token (made by POST /api/v1/auth/token/), revocable here."""
+    if request.method == "POST":
+        if auth_services.api_token_revoke(user=request.user):
+            messages.success(request, "Your API token is revoked: programs using it can no longer act for you.")
+        return redirect("accounts:api_access")
+    return render(request, "accounts/api_access.html", {"token": auth_services.api_token_of(request.user)})

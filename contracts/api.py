@@ -27,6 +27,7 @@ from contracts.services import contracts as contract_services
 from contracts.services import milestones as milestone_services
 from contracts.services import offers as offer_services
 from contracts.services.offers import MilestoneTerms, OfferTerms
+from kernel.files import FileUrlField
 from kernel.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
 
 ERROR = inline_serializer("ContractsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
@@ -121,9 +122,11 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class SubmissionFileSerializer(serializers.ModelSerializer):
+    url = FileUrlField(source="file", read_only=True)
+
     class Meta:
         model = SubmissionFile
-        fields = ["id", "name", "content_type", "size", "created_at"]
+        fields = ["id", "name", "content_type", "size", "created_at", "url"]
 
 
 class SubmissionSerializer(serializers.ModelSerializer):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from jobs.models import Job, Proposal
-from kernel.uploads import StoredFile
+from kernel.uploads import RandomName, StoredFile
 
 
 class ContractType(models.TextChoices):
@@ -306,4 +306,4 @@ class MilestoneSubmission(models.Model):
 
 class SubmissionFile(StoredFile):
     submission = models.ForeignKey(MilestoneSubmission, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to="milestones/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("milestones"))

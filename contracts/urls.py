@@ -38,5 +38,4 @@ urlpatterns = [
         views.milestone_reject_refund,
         name="milestone_reject_refund",
     ),
-    path("contracts/files/<int:file_id>/", views.submission_file, name="submission_file"),
 ]

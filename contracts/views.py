@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -398,15 +398,4 @@ def milestone_reject_refund(request, milestone_id: int):
         forms.ReasonForm,
         milestone_services.milestone_reject_refund,
         "Refund rejected: the milestone is now disputed and its money stays in escrow.",
-    )
-
-
-@login_required
-def submission_file(request, file_id: int):
-    try:
-        attachment = selectors.submission_file_get(user=request.user, file_id=file_id)
-    except NotFound as exc:
-        _not_found(exc)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
     )

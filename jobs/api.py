@@ -25,6 +25,7 @@ from jobs.services.proposals import (
     proposal_withdraw,
 )
 from jobs.services.saved_searches import saved_search_create, saved_search_delete
+from kernel.files import FileUrlField
 from kernel.pagination import CappedLimitOffsetPagination
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
@@ -150,10 +151,11 @@ class JobWriteSerializer(serializers.Serializer):
 
 class JobAttachmentSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
+    url = FileUrlField(source="file", read_only=True)
 
     class Meta:
         model = JobAttachment
-        fields = ["id", "file", "name", "content_type", "size", "created_at"]
+        fields = ["id", "file", "name", "content_type", "size", "created_at", "url"]
         read_only_fields = ["id", "name", "content_type", "size", "created_at"]
 
 
@@ -426,7 +428,7 @@ class JobViewSet(viewsets.ViewSet):
         data = JobAttachmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attachment = job_attachment_add(user=request.user, job_id=int(pk), uploaded=data.validated_data["file"])
-        return Response(JobAttachmentSerializer(attachment).data, status=201)
+        return Response(JobAttachmentSerializer(attachment, context={"request": request}).data, status=201)
 
     @extend_schema(request=JobCloseSerializer, responses={200: JobSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])

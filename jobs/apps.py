@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "jobs"
+
+    def ready(self):
+        from jobs import selectors
+        from jobs.models import JobAttachment, ProposalAttachment
+        from kernel import files
+
+        files.register(JobAttachment, readable=selectors.job_attachments_readable_by)
+        files.register(ProposalAttachment, readable=selectors.proposal_attachments_readable_by)

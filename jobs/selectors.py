@@ -4,7 +4,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import FreelancerProfile, Membership, Organization
 from accounts.permissions import OrgPerm, organization_ids_with
-from jobs.models import Invitation, Job, Proposal, SavedSearch, ScreeningQuestion
+from jobs.models import Invitation, Job, JobAttachment, Proposal, ProposalAttachment, SavedSearch, ScreeningQuestion
 from jobs.overlap import overlap_hours
 from jobs.search.query import overlap_minutes_expression
 
@@ -41,6 +41,11 @@ def job_get(*, user, job_id: int) -> Job | None:
         )
         .first()
     )
+
+
+def job_attachments_readable_by(user) -> QuerySet[JobAttachment]:
+    """A job's files go to whoever may see the job (kernel.files serves them)."""
+    return JobAttachment.objects.filter(job__in=jobs_visible_to(user))
 
 
 def organization_jobs(*, user, status: str = "") -> QuerySet[Job]:
@@ -96,6 +101,11 @@ def proposal_get(*, user, proposal_id: int) -> Proposal | None:
         .prefetch_related("answers__question", "milestones", "attachments")
         .first()
     )
+
+
+def proposal_attachments_readable_by(user) -> QuerySet[ProposalAttachment]:
+    """A proposal's files go to whoever may see the proposal (kernel.files serves them)."""
+    return ProposalAttachment.objects.filter(proposal__in=proposals_visible_to(user))
 
 
 def proposals_of_freelancer(user) -> QuerySet[Proposal]:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -208,25 +208,6 @@ def my_jobs(request):
         "can_post": selectors.organizations_for_posting(request.user).exists(),
     }
     return render(request, "jobs/my_jobs.html", context)
-
-
-def job_attachment(request, job_id: int, attachment_id: int):
-    """Served through the job's visibility check."""
-    job = _job_or_404(request, job_id)
-    return _download(next((a for a in job.attachments.all() if a.pk == attachment_id), None))
-
-
-@login_required
-def proposal_attachment(request, proposal_id: int, attachment_id: int):
-    proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
-    return _download(next((a for a in proposal.attachments.all() if a.pk == attachment_id), None) if proposal else None)
-
-
-def _download(attachment) -> FileResponse:
-    """Always a download, never rendered by the browser; a missing attachment is a 404."""
-    if attachment is None:
-        raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 
 # --- Proposals ---

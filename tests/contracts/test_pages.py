@@ -151,12 +151,13 @@ def test_submitted_files_download_as_attachments_to_parties_only(as_user, fund, 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from contracts.services.milestones import milestone_submit
+    from kernel.files import url_for
 
     fund(milestone)
     submission = milestone_submit(
         actor=freelancer, milestone_id=milestone.pk, message="x", files=[SimpleUploadedFile("a.txt", b"hello")]
     )
-    file_url = reverse("contracts:submission_file", args=[submission.files.get().pk])
+    file_url = url_for(submission.files.get())
     response = as_user(owner).get(file_url)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")

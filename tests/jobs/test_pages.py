@@ -322,11 +322,13 @@ def test_list_endpoints_queries_are_constant(owner, organization, freelancer, dj
 def test_attachments_download_only_for_who_may_see_them(client, owner, other_client, organization, freelancer):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from kernel.files import url_for
+
     draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     attachment = job_attachment_add(
         user=owner, job_id=draft.pk, uploaded=SimpleUploadedFile("brief.pdf", b"%PDF-1.4 brief")
     )
-    url = reverse("jobs:job_attachment", args=[draft.pk, attachment.pk])
+    url = url_for(attachment)
     response = login(client, owner).get(url)
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     assert login(client, other_client).get(url).status_code == 404
@@ -338,6 +340,6 @@ def test_attachments_download_only_for_who_may_see_them(client, owner, other_cli
         rate_cents=4000,
         attachments=[SimpleUploadedFile("cv.txt", b"My CV")],
     )
-    url = reverse("jobs:proposal_attachment", args=[proposal.pk, proposal.attachments.get().pk])
+    url = url_for(proposal.attachments.get())
     assert login(client, owner).get(url).status_code == 200
     assert login(client, other_client).get(url).status_code == 404
