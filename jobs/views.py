@@ -19,6 +19,7 @@ from jobs.services import jobs as job_services
 from jobs.services import proposals as proposal_services
 from jobs.services import saved_searches as saved_search_services
 from kernel.errors import DomainError
+from kernel.refs import Kind, ref
 from messaging import services as messaging_services
 
 
@@ -301,19 +302,17 @@ def proposal_withdraw(request, proposal_id: int):
 @login_required
 @require_POST
 def proposal_message(request, proposal_id: int):
-    """Open (or reuse) the conversation about a proposal between its author and the person reviewing it."""
+    """The conversation about a proposal (opened when it was sent; opened here for proposals sent before)."""
     proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
     if proposal is None:
         raise Http404
     if not (selectors.can(request.user, proposal.job, OrgPerm.HIRE) or proposal.freelancer.user_id == request.user.pk):
         raise Http404
-    participants = [proposal.freelancer.user, request.user]
-    if proposal.job.created_by_id:
-        participants.append(proposal.job.created_by)
     conversation = messaging_services.conversation_open(
-        reference=f"proposal:{proposal.pk}",
+        reference=ref(Kind.PROPOSAL, proposal.pk),
         title=f"Proposal on “{proposal.job.title}”",
-        participants=participants,
+        organization_id=proposal.job.organization_id,
+        freelancer=proposal.freelancer.user,
     )
     return redirect("messaging:conversation", conversation.pk)
 

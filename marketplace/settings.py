@@ -356,3 +356,10 @@ MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000
 MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
 # A funding charge claimed but never recorded (a crashed request) may be retried with a new key after this long.
 MILESTONE_FUNDING_TIMEOUT_SECONDS = env.int("MILESTONE_FUNDING_TIMEOUT_SECONDS", default=600)
+
+# --- Messaging, notifications and the outbox (issue 16, DESIGN.md) ---
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+MESSAGE_EMAIL_AFTER_MINUTES = env.int("MESSAGE_EMAIL_AFTER_MINUTES", default=10)
+MESSAGES_PER_MINUTE = env.int("MESSAGES_PER_MINUTE", default=30)
+MAX_MESSAGE_FILES = env.int("MAX_MESSAGE_FILES", default=5)
+CELERY_BEAT_SCHEDULE["kernel-outbox-drain"] = {"task": "kernel.tasks.outbox_drain", "schedule": timedelta(seconds=30)}

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from messaging import api
@@ -6,4 +7,7 @@ router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="notification")
 router.register("conversations", api.ConversationViewSet, basename="conversation")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("notification-preferences/", api.NotificationPreferencesView.as_view(), name="notification-preferences"),
+    *router.urls,
+]

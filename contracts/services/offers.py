@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership, Organization
 from accounts.permissions import OrgPerm, has_org_perm, may
-from contracts import selectors
 from contracts.models import Contract, ContractEvent, ContractType, Milestone, Offer, OfferMilestone
 from contracts.services._common import notify_client, require_client
 from jobs.models import Proposal
@@ -277,9 +276,11 @@ def offer_accept(*, actor, offer_id: int) -> Contract:
     if offer.proposal is not None:
         proposal_mark_hired(proposal=offer.proposal)
 
-    hirers = _hirers(offer)
     conversation_open(
-        reference=contract.escrow_reference, title=contract.title, participants=[offer.freelancer, *hirers]
+        reference=contract.escrow_reference,
+        title=contract.title,
+        organization_id=contract.organization_id,
+        freelancer=offer.freelancer,
     )
     url = reverse("contracts:contract_detail", args=[contract.pk])
     waiting = " Fund the first milestone so the work can start." if contract.is_fixed else ""
@@ -293,13 +294,6 @@ def offer_accept(*, actor, offer_id: int) -> Contract:
         reference=f"contract:{contract.pk}",
     )
     return contract
-
-
-def _hirers(offer: Offer) -> list:
-    people = selectors.organization_users_with(organization_id=offer.organization_id, perm=OrgPerm.HIRE)
-    if offer.created_by is not None and offer.created_by not in people:
-        people.append(offer.created_by)
-    return people
 
 
 @transaction.atomic

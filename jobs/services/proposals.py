@@ -21,9 +21,10 @@ from jobs.models import (
 )
 from jobs.services.jobs import _job_for_org_action
 from kernel.errors import DomainError, NotFound
+from kernel.refs import Kind, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
-from messaging.services import notify
+from messaging.services import conversation_open, notify
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +144,12 @@ def proposal_submit(
         )
     if invitation is not None and invitation.status == Invitation.Status.PENDING:
         transition(invitation, Invitation.Status.ACCEPTED, actor=user, responded_at=timezone.now())
+    conversation_open(
+        reference=ref(Kind.PROPOSAL, proposal.pk),
+        title=f"Proposal on “{job.title}”",
+        organization_id=job.organization_id,
+        freelancer=user,
+    )
     if job.created_by_id:
         notify(
             user=job.created_by,

@@ -15,6 +15,7 @@ from jobs.models import Job, Proposal
 from kernel.errors import DomainError, NotFound, PermissionDenied
 from kernel.transitions import allowed_transitions
 from messaging.models import Conversation, Notification
+from messaging.selectors import may_read
 from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
 
 TODAY = dt.date.today()
@@ -158,7 +159,7 @@ def test_accepting_starts_the_contract_hires_the_proposal_opens_the_conversation
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.HIRED
     conversation = Conversation.objects.get(reference=f"contract:{contract.pk}")
-    assert set(conversation.participants.values_list("user_id", flat=True)) >= {freelancer.pk, hiring.pk}
+    assert all(may_read(person, conversation.pk) for person in (freelancer, hiring))
     told = set(Notification.objects.filter(kind="offer_accepted").values_list("user_id", flat=True))
     assert told == {members[Role.OWNER].pk, hiring.pk}
     offer.refresh_from_db()
