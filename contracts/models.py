@@ -144,6 +144,8 @@ class Contract(models.Model):
         "ended_by",
         "end_outcome",
         "end_reason",
+        "pause_reason",
+        "paused_at",
     )
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contracts")
