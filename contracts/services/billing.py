@@ -235,7 +235,7 @@ def _charge_succeeded(*, timesheet_id: int, key: str, now: dt.datetime) -> bool:
     hours = hours_label(timesheet.billable_minutes)
     tell_both(
         contract=contract,
-        kind="timesheet_charged",
+        kind="timesheet_closed",
         perm=OrgPerm.APPROVE_PAYMENTS,
         title=f"Week of {timesheet.week_start:%d %b %Y} on “{contract.title}”: {hours} h billed, "
         f"{format_money(timesheet.total_cents, timesheet.currency)} charged",
@@ -265,7 +265,7 @@ def _charge_failed(*, timesheet_id: int, key: str, detail: str, now: dt.datetime
     then = f"We will try again on {next_at:%a %d %b %H:%M} UTC." if next_at else "No more retries are scheduled."
     tell_both(
         contract=contract,
-        kind="timesheet_charge_failed",
+        kind="charge_failed",
         perm=OrgPerm.MANAGE_PAYMENT_METHODS,
         title=f"The charge for the week of {timesheet.week_start:%d %b %Y} on “{contract.title}” failed",
         body=f"{detail} The contract is paused: no time can be logged. {then}",
@@ -310,7 +310,7 @@ def _release_record(*, timesheet_id: int, amount: int, now: dt.datetime) -> bool
         available = (now + dt.timedelta(days=settings.SECURITY_HOLD_DAYS)).date()
         tell_both(
             contract=timesheet.contract,
-            kind="timesheet_released",
+            kind="payment_released",
             perm=OrgPerm.APPROVE_PAYMENTS,
             title=f"Week of {timesheet.week_start:%d %b %Y} on “{timesheet.contract.title}”: "
             f"{format_money(net, timesheet.currency)} released to the freelancer",

@@ -39,7 +39,7 @@ def weekly_update_post(*, actor, contract_id: int, done: str, next: str = "", bl
         notify_client(
             organization_id=contract.organization_id,
             perm=OrgPerm.VIEW,
-            kind="weekly_update_posted",
+            kind="weekly_update",
             title=f"{actor.display_name} posted the weekly update on “{contract.title}”",
             body=fields["done"][:500],
             url=reverse("contracts:contract_detail", args=[contract.pk]) + "#weekly-update",

@@ -116,8 +116,8 @@ def test_a_declined_card_pauses_the_contract_tells_both_and_retries_daily_with_a
     sheet = Timesheet.objects.get(contract=contract)
     contract.refresh_from_db()
     assert (sheet.status, contract.status, contract.pause_reason) == ("payment_failed", "paused", "charge_failed")
-    assert Notification.objects.filter(kind="timesheet_charge_failed", user=freelancer).exists()
-    assert Notification.objects.filter(kind="timesheet_charge_failed", user=members["owner"]).exists()
+    assert Notification.objects.filter(kind="charge_failed", user=freelancer).exists()
+    assert Notification.objects.filter(kind="charge_failed", user=members["owner"]).exists()
     with pytest.raises(Exception) as refused:
         time_entries.timer_start(actor=freelancer, contract_id=contract.pk)
     assert refused.value.code == "contract_not_active"
