@@ -167,6 +167,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.milestones_auto_approve_due",
         "schedule": timedelta(minutes=15),
     },
+    # Closes Monday's weeks, retries failed charges daily and releases reviewed weeks: each step is due at an
+    # instant, and the fan-out finds what is due every time it runs.
+    "contracts-hourly-billing": {"task": "contracts.tasks.billing_cycle_fan_out", "schedule": timedelta(minutes=15)},
 }
 
 # --- Auth and accounts (django-allauth)
