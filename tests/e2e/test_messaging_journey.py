@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
 from playwright.sync_api import expect
 
 from accounts.models import Role
@@ -63,13 +62,10 @@ def asgi_server(transactional_db, tmp_path):
 
 
 def _signed_in(browser, base: str, user):
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
+    signed_in = Client()
+    signed_in.force_login(user)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Lisbon")
-    context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": base}])
+    context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": base}])
     page = context.new_page()
     page.set_default_timeout(10_000)
     return page
@@ -102,7 +98,6 @@ def test_a_message_typed_by_one_appears_live_for_the_other_and_the_reply_comes_b
     expect(client_page.get_by_role("link", name="https://example.com/mockups")).to_be_visible()
     assert_accessible(client_page, "messaging-conversation")
 
-    # Contact details before... there is a contract here, so they go through; the inbox lists the conversation.
     client_page.goto(f"{asgi_server}/conversations/")
     expect(client_page.get_by_role("link", name="Booking pages redesign")).to_be_visible()
     assert_accessible(client_page, "messaging-inbox")

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from websockets.sync.client import connect
 
 from kernel.models import OutboxMessage
 from kernel.tasks import outbox_drain
 from messaging import services
+from tests.messaging.conftest import session_cookie
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -63,19 +62,10 @@ def _server(env) -> tuple[subprocess.Popen, int]:
     raise AssertionError("the ASGI server did not start")
 
 
-def _cookie(user) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"sessionid={session.session_key}"
-
-
 def _socket(port: int, user, conversation_id: int):
     return connect(
         f"ws://127.0.0.1:{port}/ws/conversations/{conversation_id}/",
-        additional_headers={"Cookie": _cookie(user)},
+        additional_headers={"Cookie": session_cookie(user)},
         origin=f"http://127.0.0.1:{port}",
     )
 
