@@ -92,10 +92,6 @@ def inbox_of(user, *, q: str = "") -> QuerySet[Conversation]:
     return conversations.order_by(unread_first, F("last_message_at").desc(nulls_last=True), "-created_at", "-id")
 
 
-def unread_conversation_count(user) -> int:
-    return sum(1 for c in inbox_of(user).values_list("unread", flat=True) if c)
-
-
 def messages_of(*, conversation: Conversation, user, after_id: int = 0) -> QuerySet[Message]:
     """The messages `user` sees in a conversation obtained through `conversation_get`: visible and removed ones
     (shown as removed), and the user's own held-back messages (with why)."""

@@ -172,3 +172,12 @@ def test_preferences_page_and_api(client):
     services.notify(user=user, kind="offer_received", title="Hi")
     assert api.post("/api/v1/notifications/mark-read/", {"ids": ["x"]}, format="json").status_code == 400
     assert api.post("/api/v1/notifications/mark-read/", {}, format="json").json() == {"marked": 1}
+
+
+def test_account_emails_greet_with_the_sites_own_name_and_address(client, settings):
+    settings.ALLOWED_HOSTS = ["work.example.org"]
+    user = UserFactory()
+    client.post(reverse("account_reset_password"), {"email": user.email}, HTTP_HOST="work.example.org")
+    body = mail.outbox[0].body
+    assert f"Hello from {settings.SITE_NAME}!" in body and "example.com" not in body
+    assert "http://work.example.org/" in body
