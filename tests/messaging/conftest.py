@@ -2,7 +2,6 @@
 freelancer, and someone outside, with the conversation about a contract between them."""
 
 import pytest
-from django.test import Client
 
 from accounts.models import Role
 from kernel.refs import Kind, ref
@@ -36,10 +35,3 @@ def room(db):
     r.memberships = members
     r.contract, r.proposal = contract, proposal
     return r
-
-
-def session_cookie(user) -> str:
-    """The session cookie a browser holds once `user` has logged in."""
-    browser = Client()
-    browser.force_login(user)
-    return f"sessionid={browser.cookies['sessionid'].value}"

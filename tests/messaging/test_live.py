@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Membership
 from marketplace.asgi import application
 from messaging import services
-from tests.messaging.conftest import session_cookie
+from tests.messaging.processes import session_cookie
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://localhost")
@@ -18,7 +18,7 @@ ORIGIN = (b"origin", b"http://localhost")
 async def _connect(path: str, user=None, headers=()):
     headers = [ORIGIN, *headers]
     if user is not None:
-        headers.append((b"cookie", (await sync_to_async(session_cookie)(user)).encode()))
+        headers.append((b"cookie", b"sessionid=" + (await sync_to_async(session_cookie)(user)).encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
@@ -38,7 +38,7 @@ async def test_participants_join_and_outsiders_get_the_websocket_404(room):
 
 
 async def test_a_page_from_another_site_cannot_open_a_socket_with_the_visitors_session(room):
-    cookie = (await sync_to_async(session_cookie)(room.owner)).encode()
+    cookie = b"sessionid=" + (await sync_to_async(session_cookie)(room.owner)).encode()
     communicator = WebsocketCommunicator(
         application, "/ws/notifications/", headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)]
     )
