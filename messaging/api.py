@@ -2,7 +2,6 @@
 your notifications and your e-mail preferences. Same services and selectors as the pages."""
 
 from django.http import Http404
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kernel.errors import NotFound
+from kernel.files import FileUrlField
 from kernel.pagination import CappedLimitOffsetPagination
 from kernel.refs import Kind, parse_ref
 from messaging import kinds, selectors, services
@@ -32,10 +32,7 @@ class AttachmentSerializer(serializers.Serializer):
     name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    url = serializers.SerializerMethodField()
-
-    def get_url(self, attachment) -> str:
-        return reverse("messaging:attachment", args=[attachment.message.conversation_id, attachment.pk])
+    url = FileUrlField(source="file", read_only=True)
 
 
 class MessageSerializer(serializers.ModelSerializer):

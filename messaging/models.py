@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from kernel.uploads import StoredFile
+from kernel.uploads import RandomName, StoredFile
 
 
 class Notification(models.Model):
@@ -150,7 +150,7 @@ class Message(models.Model):
 
 class MessageAttachment(StoredFile):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="messages/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("messages"))
 
 
 class MessageReport(models.Model):

@@ -92,10 +92,6 @@ def inbox_of(user, *, q: str = "") -> QuerySet[Conversation]:
     return conversations.order_by(unread_first, F("last_message_at").desc(nulls_last=True), "-created_at", "-id")
 
 
-def unread_conversation_count(user) -> int:
-    return sum(1 for c in inbox_of(user).values_list("unread", flat=True) if c)
-
-
 def messages_of(*, conversation: Conversation, user, after_id: int = 0) -> QuerySet[Message]:
     """The messages `user` sees in a conversation obtained through `conversation_get`: visible and removed ones
     (shown as removed), and the user's own held-back messages (with why)."""
@@ -117,12 +113,8 @@ def seen_by(*, conversation: Conversation, user) -> list[str]:
     return [p.user.display_name for p in readers.exclude(user=user).select_related("user")]
 
 
-def attachment_get(*, user, conversation_id: int, attachment_id: int) -> MessageAttachment | None:
-    conversation = conversation_get(user=user, conversation_id=conversation_id)
-    if conversation is None:
-        return None
-    return (
-        MessageAttachment.objects.filter(pk=attachment_id, message__conversation=conversation)
-        .filter(Q(message__status=Message.Status.VISIBLE) | Q(message__sender=user, message__status="held"))
-        .first()
-    )
+def message_attachments_readable_by(user) -> QuerySet[MessageAttachment]:
+    """Files of messages the user sees, in conversations the user may read now (kernel.files serves them): never
+    those of a removed message, nor of someone else's held-back one."""
+    seen = Q(message__status=Message.Status.VISIBLE) | Q(message__sender=user, message__status=Message.Status.HELD)
+    return MessageAttachment.objects.filter(seen, message__conversation__in=conversations_of(user).values("pk"))

@@ -8,7 +8,6 @@ urlpatterns = [
     path("conversations/", views.conversations, name="conversations"),
     path("conversations/<int:conversation_id>/", views.conversation, name="conversation"),
     path("conversations/<int:conversation_id>/messages/", views.conversation_messages, name="conversation_messages"),
-    path("conversations/<int:conversation_id>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("conversations/<int:conversation_id>/messages/<int:message_id>/report/", views.report, name="report"),
     path("conversations/direct/<int:user_id>/", views.direct, name="direct"),
     path("conversations/about/<str:kind>/<int:object_id>/", views.about, name="about"),

@@ -1,11 +1,11 @@
-"""Messaging pages: the inbox, a conversation (live over WebSocket, with an htmx polling fallback), message
-attachments, reports, notifications and e-mail preferences. Each view parses, calls one service or selector, and
-renders."""
+"""Messaging pages: the inbox, a conversation (live over WebSocket, with an htmx polling fallback), reports,
+notifications and e-mail preferences; message files are served by kernel.files. Each view parses, calls one
+service or selector, and renders."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -109,15 +109,6 @@ def direct(request, user_id: int):
     except NotFound:
         raise Http404 from None
     return redirect("messaging:conversation", found.pk)
-
-
-@login_required
-def attachment(request, conversation_id: int, attachment_id: int):
-    """Served only to someone who may read the conversation, always as a download (never rendered here)."""
-    found = selectors.attachment_get(user=request.user, conversation_id=conversation_id, attachment_id=attachment_id)
-    if found is None:
-        raise Http404
-    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
 
 
 @login_required

@@ -4,90 +4,53 @@ HTTP). A message typed by one appears in the other's open page without a reload,
 way with a read receipt and a typing indicator, and the inbox, conversation, notifications and preferences pages
 are clean under axe-core."""
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import expect
 
 from accounts.models import Role
 from messaging import services
 from tests.e2e.conftest import assert_accessible
 from tests.factories import FreelancerProfileFactory, MembershipFactory, OrganizationFactory
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.messaging.processes import asgi_server, environment, session_cookie
 
 
 @pytest.fixture
-def asgi_server(transactional_db, tmp_path):
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    else:
+def base(transactional_db, tmp_path):
+    if not settings.IS_POSTGRES:
         pytest.skip("the ASGI server process needs the test database on PostgreSQL")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
-        "VAR_DIR": str(tmp_path),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "marketplace.asgi:application", "--port", str(port), "--lifespan", "off"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=20)
+    with asgi_server(environment(tmp_path)) as url:
+        yield url
 
 
-def _signed_in(browser, base: str, user):
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Lisbon")
-    context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": base}])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
+def _open(browser, base: str, conversation, *users, websockets: bool = True):
+    """Each user in their own browser context, signed in, with the conversation open (and its socket live, or
+    with WebSockets missing from the browser, its polling running)."""
+    pages = []
+    for user in users:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Lisbon")
+        context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": base}])
+        if not websockets:
+            context.add_init_script("delete window.WebSocket")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{base}/conversations/{conversation.pk}/")
+        status = "Live: new messages appear" if websockets else "New messages are checked every few seconds"
+        expect(page.get_by_text(re.compile(status))).to_be_visible()
+        pages.append(page)
+    return pages
 
 
-def test_a_message_typed_by_one_appears_live_for_the_other_and_the_reply_comes_back(browser, asgi_server):
+def test_a_message_typed_by_one_appears_live_for_the_other_and_the_reply_comes_back(browser, base):
     organization = OrganizationFactory(name="Harbour Apps")
     client = MembershipFactory(organization=organization, role=Role.OWNER, user__first_name="Clara").user
     freelancer = FreelancerProfileFactory(user__first_name="Felix").user
     conversation = services.conversation_open(
         reference="contract:77", title="Booking pages redesign", organization_id=organization.pk, freelancer=freelancer
     )
-    path = f"{asgi_server}/conversations/{conversation.pk}/"
-    client_page = _signed_in(browser, asgi_server, client)
-    freelancer_page = _signed_in(browser, asgi_server, freelancer)
-    for page in (client_page, freelancer_page):
-        page.goto(path)
-        expect(page.get_by_text("Live: new messages appear as they are sent.")).to_be_visible()
+    client_page, freelancer_page = _open(browser, base, conversation, client, freelancer)
 
     client_page.get_by_label("Your message").fill("Hi Felix, the wireframes look great.")
     expect(freelancer_page.get_by_text(re.compile(r"is typing…"))).to_be_visible()
@@ -102,31 +65,25 @@ def test_a_message_typed_by_one_appears_live_for_the_other_and_the_reply_comes_b
     expect(client_page.get_by_role("link", name="https://example.com/mockups")).to_be_visible()
     assert_accessible(client_page, "messaging-conversation")
 
-    # Contact details before... there is a contract here, so they go through; the inbox lists the conversation.
-    client_page.goto(f"{asgi_server}/conversations/")
+    client_page.goto(f"{base}/conversations/")
     expect(client_page.get_by_role("link", name="Booking pages redesign")).to_be_visible()
     assert_accessible(client_page, "messaging-inbox")
-    client_page.goto(f"{asgi_server}/notifications/")
+    client_page.goto(f"{base}/notifications/")
     expect(client_page.get_by_role("heading", name="Notifications")).to_be_visible()
     assert_accessible(client_page, "messaging-notifications")
-    client_page.goto(f"{asgi_server}/notifications/preferences/")
+    client_page.goto(f"{base}/notifications/preferences/")
     expect(client_page.get_by_role("heading", name="E-mail preferences")).to_be_visible()
     assert_accessible(client_page, "messaging-preferences")
 
 
-def test_before_a_contract_contact_details_are_held_and_the_sender_told_why(browser, asgi_server):
+def test_before_a_contract_contact_details_are_held_and_the_sender_told_why(browser, base):
     organization = OrganizationFactory(name="Quay Studio")
     client = MembershipFactory(organization=organization, role=Role.OWNER).user
     freelancer = FreelancerProfileFactory().user
     conversation = services.conversation_open(
         reference="proposal:88", title="Proposal on “Logo”", organization_id=organization.pk, freelancer=freelancer
     )
-    path = f"{asgi_server}/conversations/{conversation.pk}/"
-    freelancer_page = _signed_in(browser, asgi_server, freelancer)
-    client_page = _signed_in(browser, asgi_server, client)
-    for page in (client_page, freelancer_page):
-        page.goto(path)
-        expect(page.get_by_text("Live: new messages appear as they are sent.")).to_be_visible()
+    client_page, freelancer_page = _open(browser, base, conversation, client, freelancer)
     freelancer_page.get_by_label("Your message").fill("Write me at felix at gmail dot com")
     freelancer_page.get_by_role("button", name="Send").click()
     expect(freelancer_page.get_by_text(re.compile("Held back, not delivered"))).to_be_visible()
@@ -136,3 +93,20 @@ def test_before_a_contract_contact_details_are_held_and_the_sender_told_why(brow
     freelancer_page.get_by_role("button", name="Send").click()
     expect(client_page.get_by_text("Happy to start Monday.")).to_be_visible()
     expect(client_page.get_by_text("felix at gmail dot com")).to_have_count(0)
+
+
+def test_without_websockets_the_page_polls_and_still_shows_new_messages(browser, base):
+    organization = OrganizationFactory(name="Pier Works")
+    client = MembershipFactory(organization=organization, role=Role.OWNER).user
+    freelancer = FreelancerProfileFactory().user
+    conversation = services.conversation_open(
+        reference="contract:99", title="Data import", organization_id=organization.pk, freelancer=freelancer
+    )
+    (client_page,) = _open(browser, base, conversation, client)
+    (freelancer_page,) = _open(browser, base, conversation, freelancer, websockets=False)
+    client_page.get_by_label("Your message").fill("The CSV is attached to the brief.")
+    client_page.get_by_role("button", name="Send").click()
+    expect(freelancer_page.get_by_text("The CSV is attached to the brief.")).to_be_visible()
+    freelancer_page.get_by_label("Your message").fill("Got it.")
+    freelancer_page.get_by_role("button", name="Send").click()
+    expect(client_page.get_by_text("Got it.")).to_be_visible()

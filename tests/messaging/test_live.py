@@ -4,31 +4,21 @@ what arrives (new messages, read receipts, typing, the bell), checked again on e
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership
 from marketplace.asgi import application
 from messaging import services
+from tests.messaging.processes import session_cookie
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://localhost")
 
 
-def _session_cookie(user) -> bytes:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"sessionid={session.session_key}".encode()
-
-
 async def _connect(path: str, user=None, headers=()):
     headers = [ORIGIN, *headers]
     if user is not None:
-        headers.append((b"cookie", await sync_to_async(_session_cookie)(user)))
+        headers.append((b"cookie", b"sessionid=" + (await sync_to_async(session_cookie)(user)).encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
@@ -48,7 +38,7 @@ async def test_participants_join_and_outsiders_get_the_websocket_404(room):
 
 
 async def test_a_page_from_another_site_cannot_open_a_socket_with_the_visitors_session(room):
-    cookie = await sync_to_async(_session_cookie)(room.owner)
+    cookie = b"sessionid=" + (await sync_to_async(session_cookie)(room.owner)).encode()
     communicator = WebsocketCommunicator(
         application, "/ws/notifications/", headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)]
     )

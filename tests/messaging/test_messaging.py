@@ -11,6 +11,7 @@ from contracts.services import offers
 from jobs.services.proposals import proposal_submit
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.models import AuditEntry
+from kernel.templatetags.kernel_files import file_url
 from messaging import selectors, services
 from messaging.contact import off_platform_contact
 from messaging.models import Conversation, Message, MessageReport, Notification
@@ -212,7 +213,7 @@ def test_attachments_are_served_only_to_readers_as_downloads(client, room):
     message = services.message_post(conversation_id=room.contract.pk, sender=room.owner, body="", files=[upload])
     attachment = message.attachments.get()
     assert attachment.content_type == "text/plain"
-    url = reverse("messaging:attachment", args=[room.contract.pk, attachment.pk])
+    url = file_url(attachment)
     client.force_login(room.outsider)
     assert client.get(url).status_code == 404
     client.force_login(room.freelancer)
