@@ -69,7 +69,9 @@ _ALL = [
     NotificationKind("offer_expired", "Offer expired", "Offers and contracts", _OFFER),
     NotificationKind("contract_started", "Contract started", "Offers and contracts", _CONTRACT),
     NotificationKind("contract_ended", "Contract ended", "Offers and contracts", _CONTRACT),
-    NotificationKind("contract_paused", "Contract paused (payment failed)", "Offers and contracts", _CONTRACT),
+    NotificationKind("contract_paused", "Contract paused", "Offers and contracts", _CONTRACT),
+    NotificationKind("contract_resumed", "Contract resumed", "Offers and contracts", _CONTRACT),
+    NotificationKind("contract_terms_changed", "Contract terms changed", "Offers and contracts", _CONTRACT),
     # Fixed-price milestones
     NotificationKind("milestone_added", "Milestone added", "Milestones", _CONTRACT),
     NotificationKind("milestone_funded", "Milestone funded", "Milestones", _CONTRACT),
