@@ -15,6 +15,8 @@ from django_countries.fields import LazyTypedChoiceField
 from accounts.models import FreelancerProfile, Organization, ProfileLanguage, Role, Skill
 from accounts.services.profiles import profile_clean, validate_image, validate_timezone_name
 from accounts.services.signup import Intent
+from kernel.errors import InvalidInput
+from kernel.pages import add_refusal, checked
 
 
 class SignupForm(AllauthSignupForm):
@@ -166,8 +168,8 @@ class ProfileForm(forms.Form):
                     work_start=data["work_start"],
                     work_end=data["work_end"],
                 )
-            except ValidationError as exc:
-                add_profile_errors(self, exc)
+            except InvalidInput as exc:
+                add_refusal(self, exc, field_names=PROFILE_FIELD_NAMES)
         return data
 
     def service_kwargs(self) -> dict:
@@ -187,17 +189,7 @@ class ProfileForm(forms.Form):
 
 
 # The service names the rate in cents; the form shows dollars.
-_FORM_FIELD_FOR = {"hourly_rate_cents": "hourly_rate"}
-
-
-def add_profile_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError (keyed by service field names) on the form's own fields."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        name = _FORM_FIELD_FOR.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
+PROFILE_FIELD_NAMES = {"hourly_rate_cents": "hourly_rate"}
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -244,7 +236,7 @@ class PortfolioItemForm(forms.Form):
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if image:
-            validate_image(image)
+            checked(lambda: validate_image(image))
         return image
 
 
@@ -255,7 +247,7 @@ class OrganizationForm(forms.Form):
 
     def clean_timezone(self):
         value = self.cleaned_data["timezone"]
-        validate_timezone_name(value)
+        checked(lambda: validate_timezone_name(value))
         return value
 
     @classmethod

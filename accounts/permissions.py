@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from accounts.models import Membership, Role
+from kernel.permissions import require_access
 
 
 class OrgPerm(StrEnum):
@@ -60,6 +61,14 @@ def may(user, organization_id: int, perm: OrgPerm) -> bool:
 def has_org_perm(user, organization_id: int, perm: OrgPerm) -> bool:
     role = role_in(user, organization_id)
     return role is not None and role_allows(role, perm)
+
+
+def require_org_perm(user, organization_id: int, perm: OrgPerm, *, detail: str = "") -> str:
+    """`user` may do `perm` in the organization, else the one rule (`kernel.permissions.require_access`): not a
+    member → 404, a member whose role lacks `perm` → 403. Returns the role."""
+    role = role_in(user, organization_id)
+    require_access(visible=role is not None, allowed=role is not None and role_allows(role, perm), detail=detail)
+    return role or ""
 
 
 def organization_ids_with(user, perm: OrgPerm) -> list[int]:

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
 from contracts.models import Contract, ContractType
 from contracts.services.offers import MilestoneTerms, OfferTerms, offer_terms_clean
+from kernel.errors import InvalidInput
 from kernel.idempotency import IdempotencyKeyField
+from kernel.pages import add_refusal
 from kernel.uploads import MultipleFileField
 
 
@@ -74,9 +75,8 @@ class OfferForm(forms.Form):
             return data
         try:
             offer_terms_clean(self.terms())
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                self.add_error(self.FIELD_FOR.get(field, field), messages)
+        except InvalidInput as exc:
+            add_refusal(self, exc, field_names=self.FIELD_FOR)
         return data
 
     def milestones(self) -> list[MilestoneTerms]:

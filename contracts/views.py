@@ -5,7 +5,6 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,27 +28,10 @@ from jobs import selectors as job_selectors
 from kernel.errors import DomainError, NotFound
 from kernel.idempotency import scoped_key
 from kernel.money import format_money
+from kernel.pages import add_refusal, attempt
 from kernel.transitions import allowed_transitions
 from payments import selectors as payment_selectors
 from payments.services.escrow import escrow_balance
-
-
-def _not_found(exc: NotFound):
-    raise Http404 from exc
-
-
-def _attempt(request, call, success) -> bool:
-    """Run one service call: not found is a 404, a refused rule shows its detail, else `success` is shown (a text,
-    or a function of what the call returned). True when the call succeeded."""
-    try:
-        result = call()
-    except NotFound as exc:
-        _not_found(exc)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return False
-    messages.success(request, success(result) if callable(success) else success)
-    return True
 
 
 def _errors_text(form) -> str:
@@ -80,7 +62,7 @@ def _offer_source(request):
         try:
             return None, account_selectors.public_profile(int(profile_id))
         except NotFound as exc:
-            _not_found(exc)
+            raise Http404 from exc
     raise Http404
 
 
@@ -127,7 +109,7 @@ def offer_new(request):
                 freelancer_profile_id=None if proposal else profile.pk,
             )
         except DomainError as exc:
-            form.add_error(None, ValidationError(exc.detail, code=exc.code))
+            add_refusal(form, exc, field_names=forms.OfferForm.FIELD_FOR)
         else:
             messages.success(request, f"Offer sent to {offer.freelancer.display_name}.")
             return redirect("contracts:offer_detail", offer_id=offer.pk)
@@ -148,7 +130,7 @@ def offer_detail(request, offer_id: int):
     try:
         offer = selectors.offer_get(user=request.user, offer_id=offer_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     context = {
         "offer": offer,
         "is_open": offer.status == Offer.Status.PENDING and offer.expires_at > timezone.now(),
@@ -164,7 +146,7 @@ def offer_accept(request, offer_id: int):
     try:
         contract = offer_services.offer_accept(actor=request.user, offer_id=offer_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("contracts:offer_detail", offer_id=offer_id)
@@ -191,7 +173,7 @@ def offer_withdraw(request, offer_id: int):
 
 
 def _offer_action(request, offer_id: int, call):
-    _attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
+    attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
     return redirect("contracts:offer_detail", offer_id=offer_id)
 
 
@@ -214,7 +196,7 @@ def contract_detail(request, contract_id: int):
     try:
         contract = selectors.contract_get(user=request.user, contract_id=contract_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     user = request.user
     org = contract.organization_id
     is_freelancer = contract.freelancer_id == user.pk
@@ -282,7 +264,7 @@ def milestone_add(request, contract_id: int):
 
 
 def _contract_action(request, contract_id: int, call, success: str):
-    _attempt(request, call, success)
+    attempt(request, call, success)
     return redirect("contracts:contract_detail", contract_id=contract_id)
 
 
@@ -306,7 +288,7 @@ def _milestone_action(request, milestone_id: int, call, success: str):
     """On success the page opens at the milestone, whose new state shows there; a refusal opens at the top, where
     the message saying why is (scrolled to the milestone, the user would see nothing happen)."""
     url = _contract_url_of(request, milestone_id)
-    done = _attempt(request, call, success)
+    done = attempt(request, call, success)
     return redirect(url + f"#milestone-{milestone_id}" if done else url)
 
 
@@ -418,7 +400,7 @@ def submission_file(request, file_id: int):
     try:
         attachment = selectors.submission_file_get(user=request.user, file_id=file_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
     )
@@ -479,7 +461,7 @@ def _hourly_redirect(contract_id: int, anchor: str = "work-diary"):
 def timer_start(request, contract_id: int):
     form = hourly_forms.TimerForm(request.POST)
     memo = form.cleaned_data["memo"] if form.is_valid() else ""
-    _attempt(
+    attempt(
         request,
         lambda: time_entry_services.timer_start(actor=request.user, contract_id=contract_id, memo=memo),
         "The timer is running.",
@@ -490,7 +472,7 @@ def timer_start(request, contract_id: int):
 @require_POST
 @login_required
 def timer_stop(request, contract_id: int):
-    _attempt(
+    attempt(
         request,
         lambda: time_entry_services.timer_stop(actor=request.user, contract_id=contract_id),
         lambda logged: "The timer is stopped." + _limit_message(logged) if logged else "The timer was not running.",
@@ -504,7 +486,7 @@ def timer_state(request, contract_id: int):
     try:
         selectors.contract_get(user=request.user, contract_id=contract_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     running = time_entry_services.running_timer(user=request.user)
     return JsonResponse(
         {
@@ -524,7 +506,7 @@ def entry_add(request, contract_id: int):
         messages.error(request, _errors_text(form))
         return _hourly_redirect(contract_id, "add-time")
     start, end = form.instants()
-    _attempt(
+    attempt(
         request,
         lambda: time_entry_services.entry_add(
             actor=request.user, contract_id=contract_id, started_at=start, ended_at=end, memo=form.cleaned_data["memo"]
@@ -538,7 +520,7 @@ def _entry_of(request, entry_id: int):
     try:
         return time_entry_services.entry_get(user=request.user, entry_id=entry_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
 
 
 @login_required
@@ -549,7 +531,7 @@ def entry_edit(request, entry_id: int):
         form = hourly_forms.EntryForm(request.POST, zone_name=zone_name, auto_id="edit_%s")
         if form.is_valid():
             start, end = form.instants()
-            done = _attempt(
+            done = attempt(
                 request,
                 lambda: time_entry_services.entry_update(
                     actor=request.user,
@@ -574,7 +556,7 @@ def entry_edit(request, entry_id: int):
 @login_required
 def entry_delete(request, entry_id: int):
     entry = _entry_of(request, entry_id)
-    _attempt(
+    attempt(
         request,
         lambda: time_entry_services.entry_delete(actor=request.user, entry_id=entry_id),
         "The entry is deleted.",
@@ -589,7 +571,7 @@ def weekly_update(request, contract_id: int):
     if not form.is_valid():
         messages.error(request, _errors_text(form))
         return _hourly_redirect(contract_id, "weekly-update")
-    _attempt(
+    attempt(
         request,
         lambda: update_services.weekly_update_post(actor=request.user, contract_id=contract_id, **form.cleaned_data),
         "Your weekly update is posted.",
@@ -602,7 +584,7 @@ def timesheet_detail(request, timesheet_id: int):
     try:
         timesheet = timesheet_services.timesheet_get(user=request.user, timesheet_id=timesheet_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     contract = timesheet.contract
     user = request.user
     view = timesheet_services.week_view(
@@ -634,10 +616,10 @@ def timesheet_dispute(request, timesheet_id: int):
         try:
             timesheet_services.timesheet_get(user=request.user, timesheet_id=timesheet_id)
         except NotFound as exc:
-            _not_found(exc)
+            raise Http404 from exc
         messages.error(request, _errors_text(form))
         return redirect(url)
-    _attempt(
+    attempt(
         request,
         lambda: timesheet_services.timesheet_dispute(
             actor=request.user,
@@ -654,7 +636,7 @@ def _document(request, document_id: int):
     try:
         return invoice_services.document_get(user=request.user, document_id=document_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
 
 
 @login_required
@@ -742,7 +724,7 @@ def bonus_pay(request, contract_id: int):
         messages.error(request, _errors_text(form))
         return _hourly_redirect(contract_id, "bonus")
     key = scoped_key(user=request.user, action="bonus_pay", key=form.cleaned_data["idempotency_key"])
-    _attempt(
+    attempt(
         request,
         lambda: bonus_services.bonus_pay(
             actor=request.user,

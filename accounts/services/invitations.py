@@ -3,7 +3,6 @@
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -17,8 +16,8 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import OrgPerm, may, may_grant_role
-from accounts.services.organizations import _membership_for_update, _require
-from kernel.errors import DomainError, NotFound
+from accounts.services.organizations import membership_for_action
+from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.transitions import lock, register_actors, transition
 
 
@@ -40,11 +39,10 @@ register_actors(OrganizationInvitation, _invitation_moves)
 @transaction.atomic
 def invitation_create(*, actor: User, organization_id: int, email: str, role: str) -> OrganizationInvitation:
     """Invite `email` to the organization with `role`; the e-mail with the accept link leaves after commit."""
-    actor_membership = _membership_for_update(actor, organization_id)
-    _require(actor_membership, OrgPerm.MANAGE_MEMBERS)
+    actor_membership = membership_for_action(actor, organization_id, OrgPerm.MANAGE_MEMBERS)
     email = email.strip().lower()
     if role not in Role.values:
-        raise ValidationError({"role": f"“{role}” is not a role."})
+        raise InvalidInput("invalid_role", errors={"role": f"“{role}” is not a role."})
     if not may_grant_role(actor_membership.role, role):
         raise DomainError("owner_only", "Only an owner can invite someone as an owner.")
     if Membership.objects.filter(organization_id=organization_id, user__email__iexact=email).exists():
@@ -79,7 +77,7 @@ def _send_invitation_email(invitation_id: int) -> None:
 
 @transaction.atomic
 def invitation_revoke(*, actor: User, organization_id: int, invitation_id: int) -> None:
-    _require(_membership_for_update(actor, organization_id), OrgPerm.MANAGE_MEMBERS)
+    membership_for_action(actor, organization_id, OrgPerm.MANAGE_MEMBERS)
     invitation = lock(OrganizationInvitation.objects, organization_id=organization_id, pk=invitation_id)
     transition(
         invitation,

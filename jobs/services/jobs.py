@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Skill
-from accounts.permissions import OrgPerm, has_org_perm, may, role_allows, role_in
+from accounts.permissions import OrgPerm, may, require_org_perm, role_allows
 from jobs import tasks
 from jobs.models import (
     Job,
@@ -20,7 +20,7 @@ from jobs.models import (
 )
 from jobs.overlap import window_to_utc
 from jobs.search.index import job_reindex
-from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, InvalidInput, PermissionDenied
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
@@ -61,22 +61,28 @@ register_actors(Job, _job_moves)
 
 def _check_job_fields(fields: JobFields) -> None:
     if not fields.title.strip():
-        raise DomainError("job_title_required", "Give the job a title.", status=400)
+        raise InvalidInput("job_title_required", errors={"title": "Give the job a title."})
     if not fields.skill_ids:
-        raise DomainError("job_skills_required", "Choose at least one required skill.", status=400)
+        raise InvalidInput("job_skills_required", errors={"skill_ids": "Choose at least one required skill."})
     if not 0 <= fields.overlap_hours <= 8:
-        raise DomainError("job_overlap_range", "Overlap must be between 0 and 8 hours a day.", status=400)
+        raise InvalidInput(
+            "job_overlap_range", errors={"overlap_hours": "Overlap must be between 0 and 8 hours a day."}
+        )
     if fields.budget_type == Job.BudgetType.HOURLY:
         low, high = fields.rate_min_cents, fields.rate_max_cents
         if not low or not high or low <= 0 or high <= 0:
-            raise DomainError("job_budget_invalid", "Give a minimum and a maximum hourly rate above zero.", status=400)
+            raise InvalidInput(
+                "job_budget_invalid", errors={"rate_min_cents": "Give a minimum and a maximum hourly rate above zero."}
+            )
         if low > high:
-            raise DomainError("job_budget_invalid", "The minimum rate must not be above the maximum.", status=400)
+            raise InvalidInput(
+                "job_budget_invalid", errors={"rate_max_cents": "The minimum rate must not be above the maximum."}
+            )
     elif fields.budget_type == Job.BudgetType.FIXED:
         if not fields.fixed_amount_cents or fields.fixed_amount_cents <= 0:
-            raise DomainError("job_budget_invalid", "Give a fixed price above zero.", status=400)
+            raise InvalidInput("job_budget_invalid", errors={"fixed_amount_cents": "Give a fixed price above zero."})
     else:
-        raise DomainError("job_budget_invalid", "Choose hourly or fixed price.", status=400)
+        raise InvalidInput("job_budget_invalid", errors={"budget_type": "Choose hourly or fixed price."})
 
 
 def _apply_job_fields(job: Job, fields: JobFields) -> None:
@@ -116,26 +122,23 @@ def _set_questions(job: Job, questions: Sequence[str]) -> None:
 def _skills(skill_ids: Sequence[int]) -> list[Skill]:
     skills = list(Skill.objects.filter(pk__in=skill_ids))
     if len(skills) != len(set(skill_ids)):
-        raise DomainError("job_skills_invalid", "One of the chosen skills does not exist.", status=400)
+        raise InvalidInput("job_skills_invalid", errors={"skill_ids": "One of the chosen skills does not exist."})
     return skills
 
 
 def _job_for_org_action(*, user, job_id: int, perm: OrgPerm) -> Job:
     """The job, locked, if `user` may do `perm` in its organization; 404 if they cannot even see it."""
     job = lock(Job.objects.select_related("organization"), pk=job_id)
-    role = role_in(user, job.organization_id)
-    if role is None or not role_allows(role, OrgPerm.VIEW):
-        raise NotFound()
-    if not role_allows(role, perm):
-        raise PermissionDenied()
+    require_org_perm(user, job.organization_id, perm)
     return job
 
 
 @transaction.atomic
 def job_create(*, user, organization_id: int, fields: JobFields, attachments: Sequence = ()) -> Job:
     """A draft job of the organization; the caller must hold POST_JOBS there."""
-    if not has_org_perm(user, organization_id, OrgPerm.POST_JOBS):
-        raise PermissionDenied("Only members who may post jobs can do that in this organization.")
+    require_org_perm(
+        user, organization_id, OrgPerm.POST_JOBS, detail="Only members who may post jobs can do that here."
+    )
     _check_job_fields(fields)
     skills = _skills(fields.skill_ids)
     job = Job(organization_id=organization_id, created_by=user)
@@ -193,7 +196,7 @@ def job_publish(*, user, job_id: int) -> Job:
 def job_close(*, user, job_id: int, reason: str, note: str = "") -> Job:
     """Close a draft or open job as filled or cancelled; a closed job takes no proposals."""
     if reason not in Job.CloseReason.values:
-        raise DomainError("close_reason_invalid", "Say whether the job was filled or cancelled.", status=400)
+        raise InvalidInput("close_reason_invalid", errors={"reason": "Say whether the job was filled or cancelled."})
     job = _job_for_org_action(user=user, job_id=job_id, perm=OrgPerm.POST_JOBS)
     transition(
         job, Job.Status.CLOSED, actor=user, close_reason=reason, close_note=note.strip()[:500], closed_at=timezone.now()
@@ -207,7 +210,7 @@ def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
     if not staff.is_staff:
         raise PermissionDenied()
     if not reason.strip():
-        raise DomainError("reason_required", "Say why the job is being closed.", status=400)
+        raise InvalidInput("reason_required", errors={"reason": "Say why the job is being closed."})
     job = lock(Job.objects, pk=job_id)
     transition(
         job,

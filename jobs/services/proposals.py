@@ -20,7 +20,8 @@ from jobs.models import (
     ProposalMilestone,
 )
 from jobs.services.jobs import _job_for_org_action
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.money import format_money
 from kernel.refs import Kind, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
@@ -90,29 +91,28 @@ def proposal_submit(
             f"You can send at most {settings.PROPOSALS_PER_WEEK} proposals in 7 days. Try again later.",
         )
     if not cover_letter.strip():
-        raise DomainError("cover_letter_required", "Write a cover letter.", status=400)
+        raise InvalidInput("cover_letter_required", errors={"cover_letter": "Write a cover letter."})
     questions = list(job.questions.all())
     answers = {int(k): v.strip() for k, v in (answers or {}).items()}
     if any(not answers.get(q.pk) for q in questions):
-        raise DomainError("answers_required", "Answer every screening question.", status=400)
+        raise InvalidInput("answers_required", errors={"answers": "Answer every screening question."})
     if job.is_hourly:
         if rate_cents is None or not settings.MIN_HOURLY_RATE_CENTS <= rate_cents <= settings.MAX_HOURLY_RATE_CENTS:
-            raise DomainError(
-                "rate_invalid",
-                f"Give an hourly rate between {settings.MIN_HOURLY_RATE_CENTS / 100:.2f} and "
-                f"{settings.MAX_HOURLY_RATE_CENTS / 100:.2f}.",
-                status=400,
-            )
+            low, high = format_money(settings.MIN_HOURLY_RATE_CENTS), format_money(settings.MAX_HOURLY_RATE_CENTS)
+            raise InvalidInput("rate_invalid", errors={"rate_cents": f"Give an hourly rate between {low} and {high}."})
         bid_cents, milestones = None, ()
     else:
         if not bid_cents or bid_cents <= 0:
-            raise DomainError("bid_invalid", "Give a bid above zero.", status=400)
+            raise InvalidInput("bid_invalid", errors={"bid_cents": "Give a bid above zero."})
         if not milestones or any(m.amount_cents <= 0 or not m.title.strip() for m in milestones):
-            raise DomainError(
-                "milestones_required", "Propose at least one milestone, each with a title and amount.", status=400
+            raise InvalidInput(
+                "milestones_required",
+                errors={"milestones": "Propose at least one milestone, each with a title and amount."},
             )
         if sum(m.amount_cents for m in milestones) != bid_cents:
-            raise DomainError("milestones_sum_mismatch", "The milestones must add up to the bid.", status=400)
+            raise InvalidInput(
+                "milestones_sum_mismatch", errors={"milestones": "The milestones must add up to the bid."}
+            )
         rate_cents = None
     checked = [(uploaded, check_upload(uploaded)) for uploaded in attachments]
     try:

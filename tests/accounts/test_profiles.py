@@ -9,6 +9,7 @@ from PIL import Image
 
 from accounts.models import FreelancerProfile, PortfolioItem, ProfileLanguage
 from accounts.services.profiles import profile_refresh_utc_window, profile_update, utc_window
+from kernel.errors import InvalidInput
 from tests.factories import (
     FreelancerProfileFactory,
     MembershipFactory,
@@ -82,12 +83,11 @@ def test_refresh_utc_window_follows_a_dst_change():
     ],
 )
 def test_profile_update_refuses_bad_values(changes, field, text):
-    from django.core.exceptions import ValidationError
-
     profile = FreelancerProfileFactory()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InvalidInput) as exc:
         profile_update(profile=profile, **changes)
-    assert text in " ".join(exc.value.message_dict[field])
+    assert exc.value.status == 400
+    assert text in " ".join(exc.value.errors[field])
 
 
 def test_a_window_of_exactly_sixteen_hours_across_midnight_is_fine():

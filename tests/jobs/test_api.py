@@ -74,11 +74,16 @@ def test_bad_budget_is_a_400_with_a_code(owner, organization, python_skill):
     assert response.status_code == 400
 
 
-def test_another_client_cannot_post_for_or_see_a_draft_of_this_organization(other_client, organization, python_skill):
+def test_another_client_cannot_post_for_or_see_a_draft_of_this_organization(
+    other_client, member, organization, python_skill
+):
+    # The one permission rule: not a member → 404 (as if the organization were not there); a member whose role
+    # lacks the permission → 403.
     assert (
         api(other_client).post("/api/v1/jobs/", job_payload(organization, python_skill), format="json").status_code
-        == 403
+        == 404
     )
+    assert api(member).post("/api/v1/jobs/", job_payload(organization, python_skill), format="json").status_code == 403
     draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     assert api(other_client).get(f"/api/v1/jobs/{draft.pk}/").status_code == 404
     assert api(other_client).post(f"/api/v1/jobs/{draft.pk}/publish/").status_code == 404

@@ -49,9 +49,11 @@ def test_a_plain_member_may_not_post(member, organization, python_skill):
         job_create(user=member, organization_id=organization.pk, fields=job_fields([python_skill]))
 
 
-def test_another_organization_may_not_post_for_this_one(other_client, organization, python_skill):
-    with pytest.raises(PermissionDenied):
+def test_another_organization_may_not_post_for_this_one(other_client, member, organization, python_skill):
+    with pytest.raises(NotFound):
         job_create(user=other_client, organization_id=organization.pk, fields=job_fields([python_skill]))
+    with pytest.raises(PermissionDenied):
+        job_create(user=member, organization_id=organization.pk, fields=job_fields([python_skill]))
 
 
 @pytest.mark.parametrize(
