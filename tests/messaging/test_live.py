@@ -2,8 +2,10 @@
 what arrives (new messages, read receipts, typing, the bell), checked again on every event."""
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership
@@ -13,6 +15,13 @@ from tests.messaging.processes import session_cookie
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://localhost")
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _close_connections_of_the_sync_thread():
+    """`sync_to_async` runs the ORM in a worker thread whose connection would outlive the test database."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 async def _connect(path: str, user=None, headers=()):
