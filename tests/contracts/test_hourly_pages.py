@@ -1,8 +1,11 @@
 """The hourly pages: the work diary on the contract page, timesheets, invoices and statements."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
@@ -134,3 +137,32 @@ def test_other_people_get_404_on_every_hourly_page(client, hourly, clock):
     assert client.post(reverse("contracts:entry_delete", args=[entry.pk])).status_code == 404
     assert client.post(reverse("contracts:timer_start", args=[hourly.pk])).status_code == 404
     assert TimeEntry.objects.count() == 1
+
+
+def test_the_contract_page_costs_the_same_with_2_or_12_past_weeks(client, hourly, clock):
+    from contracts.models import Timesheet as Sheet
+
+    url = reverse("contracts:contract_detail", args=[hourly.pk])
+    clock("2027-03-03 12:00")
+    client.force_login(hourly.freelancer)
+    log(hourly, "2027-03-01 09:00", "2027-03-01 10:00")
+
+    def past_weeks(n):
+        Sheet.objects.filter(contract=hourly).exclude(week_start="2027-03-01").delete()
+        for week in range(1, n + 1):
+            Sheet.objects.create(
+                contract=hourly,
+                week_start=dt.date(2027, 3, 1) - dt.timedelta(weeks=week),
+                hourly_rate_cents=4000,
+                weekly_limit_hours=8,
+                currency="USD",
+            )
+
+    past_weeks(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as two:
+        client.get(url)
+    past_weeks(12)
+    with CaptureQueriesContext(connection) as twelve:
+        assert client.get(url).content.decode().count("/contracts/timesheets/") == 12
+    assert len(two) == len(twelve)
