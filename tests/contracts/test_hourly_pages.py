@@ -166,3 +166,20 @@ def test_the_contract_page_costs_the_same_with_2_or_12_past_weeks(client, hourly
     with CaptureQueriesContext(connection) as twelve:
         assert client.get(url).content.decode().count("/contracts/timesheets/") == 12
     assert len(two) == len(twelve)
+
+
+def test_a_contract_paused_by_a_failed_charge_sends_the_client_to_the_payment_methods(
+    client, organization, freelancer, members, clock
+):
+    from tests.factories import PaymentMethodFactory
+
+    PaymentMethodFactory(organization=organization, card_number="4000000000000341")
+    contract = hourly_contract(organization, freelancer)
+    clock("2026-12-02 18:00")
+    log(contract, "2026-12-01 09:00", "2026-12-01 10:00")
+    clock("2026-12-07 00:15")
+    billing.billing_run()
+    html = page(client, members[Role.OWNER], reverse("contracts:contract_detail", args=[contract.pk]))
+    assert "because the weekly charge failed" in html
+    assert reverse("payments:payment_methods", args=[organization.pk]) in html
+    assert "Resume the contract" not in html
