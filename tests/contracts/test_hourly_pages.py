@@ -183,3 +183,20 @@ def test_a_contract_paused_by_a_failed_charge_sends_the_client_to_the_payment_me
     assert "because the weekly charge failed" in html
     assert reverse("payments:payment_methods", args=[organization.pk]) in html
     assert "Resume the contract" not in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"date": "9999-12-31", "start": "23:00", "end": "01:00"},
+        {"date": "0001-01-01", "start": "10:00", "end": "11:00"},
+        {"date": "2026-12-01", "start": "25:00", "end": "11:00"},
+        {"date": "", "start": "", "end": ""},
+    ],
+)
+def test_malformed_manual_time_is_a_message_not_an_error(client, hourly, clock, body):
+    clock("2026-12-02 18:00")
+    client.force_login(hourly.freelancer)
+    answer = client.post(reverse("contracts:entry_add", args=[hourly.pk]), body, follow=True)
+    assert answer.status_code == 200 and not TimeEntry.objects.exists()
+    assert 'class="message message-error"' in answer.content.decode()
