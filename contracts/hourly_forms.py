@@ -36,6 +36,13 @@ class EntryForm(forms.Form):
         self.zone = zone_of(zone_name)
         self.fields["date"].help_text = f"Times are in your time zone, {self.zone.key}."
 
+    def clean_date(self):
+        # Only this week's time is accepted anyway; a far date must not reach date arithmetic (year 9999 + 1 day).
+        date = self.cleaned_data["date"]
+        if not dt.date(2000, 1, 1) <= date <= dt.date(2999, 12, 31):
+            raise forms.ValidationError("Enter a date in this billing week.")
+        return date
+
     def instants(self) -> tuple[dt.datetime, dt.datetime]:
         data = self.cleaned_data
         start = dt.datetime.combine(data["date"], data["start"], tzinfo=self.zone)

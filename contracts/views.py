@@ -435,6 +435,7 @@ def _hourly_context(request, contract) -> dict:
         "can_log": is_freelancer and contract.status == Contract.Status.ACTIVE,
         "can_pause": Contract.Status.PAUSED in moves,
         "can_resume": Contract.Status.ACTIVE in moves,
+        "can_manage_cards": has_org_perm(user, contract.organization_id, OrgPerm.MANAGE_PAYMENT_METHODS),
         "timer_form": hourly_forms.TimerForm(auto_id="timer_%s"),
         "entry_form": hourly_forms.EntryForm(zone_name=user.timezone_name, auto_id="entry_%s"),
         "update_form": hourly_forms.WeeklyUpdateForm(

@@ -29,6 +29,7 @@ from kernel.money import format_money
 from kernel.refs import Kind, ref
 from kernel.transitions import lock, transition
 from messaging.services import notify
+from payments import fees
 
 S = Timesheet.Status
 
@@ -121,8 +122,6 @@ class WeekView:
 
 def week_view(*, contract: Contract, week_start: dt.date, viewer, timesheet: Timesheet | None = None) -> WeekView:
     """The week for `viewer` (already checked to be a party). An open week's amounts are an estimate."""
-    from payments import fees
-
     if timesheet is None:
         timesheet = Timesheet.objects.filter(contract=contract, week_start=week_start).first()
     zone = zone_of(viewer.timezone_name)
@@ -164,8 +163,6 @@ def timesheet_dispute(*, actor, timesheet_id: int, minutes: int, reason: str, no
     """A client member who approves payments disputes `minutes` of a week's billable time (Monday to Friday
     after it closed). Their share of the charge (amount and client fee, prorated) stays in escrow when the rest
     is released; the disputes work decides where it goes."""
-    from payments import fees
-
     now = now or timezone.now()
     timesheet = lock(Timesheet.objects.select_related("contract"), pk=timesheet_id)
     contract = timesheet.contract

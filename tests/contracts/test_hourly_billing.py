@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from contracts.models import BillingDocument, Contract, Timesheet
 from contracts.services import billing, time_entries
+from kernel.errors import DomainError
 from messaging.models import Notification
 from payments.models import GatewayOperation, OperationStatus
 from payments.services.holds import holds_release_matured
@@ -207,3 +208,51 @@ def test_a_paused_contract_is_still_billed_for_its_week(hourly, clock, members):
     clock("2026-12-07 00:15")
     assert billing.billing_run().charged == 1
     assert Contract.objects.get(pk=hourly.pk).status == "paused"
+
+
+def test_the_command_limits_itself_to_one_week_and_refuses_a_bad_one(hourly, clock):
+    from django.core.management.base import CommandError
+
+    ten_hours(hourly, clock)
+    clock("2026-12-07 00:15")
+    call_command("run_billing_cycle", "--week", "2026-W48")
+    assert Timesheet.objects.get(contract=hourly).status == "open"
+    call_command("run_billing_cycle", "--week", "2026-W49")
+    assert Timesheet.objects.get(contract=hourly).status == "in_review"
+    for bad in (["--week", "2026-W60"], ["--week", "last"], ["--now", "monday"], ["--now", "2026-12-07T00:15:00"]):
+        with pytest.raises(CommandError):
+            call_command("run_billing_cycle", *bad)
+
+
+def test_now_alone_also_runs_fixed_price_auto_approval_and_maturing_holds(contract, milestone, fund, submit, clock):
+    clock("2026-12-01 10:00")
+    fund(milestone)
+    submit(milestone)
+    clock("2026-12-16 10:00")
+    call_command("run_billing_cycle", "--now", "2026-12-16T10:00:00Z")  # 15 days later: auto-approved, released
+    milestone.refresh_from_db()
+    assert milestone.status == "approved"
+    assert pending(contract.freelancer) == 9_000
+    call_command("run_billing_cycle", "--now", "2026-12-21T10:00:00Z")  # the security hold is over
+    assert available(contract.freelancer) == 9_000
+    ledger_ok()
+
+
+def test_a_bonus_long_after_the_end_is_refused(hourly, members, clock):
+    from contracts.services import bonuses
+    from contracts.services.contracts import contract_end
+
+    clock("2026-12-02 10:00")
+    contract_end(actor=members["owner"], contract_id=hourly.pk, outcome="completed", reason="Done")
+    clock("2026-12-20 10:00")
+    paid = bonuses.bonus_pay(
+        actor=members["owner"], contract_id=hourly.pk, amount_cents=5_000, note="Thanks", idempotency_key="k1"
+    )
+    assert paid.status == "paid"
+    clock("2027-01-05 10:00")
+    with pytest.raises(DomainError) as refused:
+        bonuses.bonus_pay(
+            actor=members["owner"], contract_id=hourly.pk, amount_cents=5_000, note="Late", idempotency_key="k2"
+        )
+    assert refused.value.code == "contract_ended"
+    ledger_ok()

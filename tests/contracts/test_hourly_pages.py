@@ -1,8 +1,11 @@
 """The hourly pages: the work diary on the contract page, timesheets, invoices and statements."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
@@ -134,3 +137,66 @@ def test_other_people_get_404_on_every_hourly_page(client, hourly, clock):
     assert client.post(reverse("contracts:entry_delete", args=[entry.pk])).status_code == 404
     assert client.post(reverse("contracts:timer_start", args=[hourly.pk])).status_code == 404
     assert TimeEntry.objects.count() == 1
+
+
+def test_the_contract_page_costs_the_same_with_2_or_12_past_weeks(client, hourly, clock):
+    from contracts.models import Timesheet as Sheet
+
+    url = reverse("contracts:contract_detail", args=[hourly.pk])
+    clock("2027-03-03 12:00")
+    client.force_login(hourly.freelancer)
+    log(hourly, "2027-03-01 09:00", "2027-03-01 10:00")
+
+    def past_weeks(n):
+        Sheet.objects.filter(contract=hourly).exclude(week_start="2027-03-01").delete()
+        for week in range(1, n + 1):
+            Sheet.objects.create(
+                contract=hourly,
+                week_start=dt.date(2027, 3, 1) - dt.timedelta(weeks=week),
+                hourly_rate_cents=4000,
+                weekly_limit_hours=8,
+                currency="USD",
+            )
+
+    past_weeks(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as two:
+        client.get(url)
+    past_weeks(12)
+    with CaptureQueriesContext(connection) as twelve:
+        assert client.get(url).content.decode().count("/contracts/timesheets/") == 12
+    assert len(two) == len(twelve)
+
+
+def test_a_contract_paused_by_a_failed_charge_sends_the_client_to_the_payment_methods(
+    client, organization, freelancer, members, clock
+):
+    from tests.factories import PaymentMethodFactory
+
+    PaymentMethodFactory(organization=organization, card_number="4000000000000341")
+    contract = hourly_contract(organization, freelancer)
+    clock("2026-12-02 18:00")
+    log(contract, "2026-12-01 09:00", "2026-12-01 10:00")
+    clock("2026-12-07 00:15")
+    billing.billing_run()
+    html = page(client, members[Role.OWNER], reverse("contracts:contract_detail", args=[contract.pk]))
+    assert "because the weekly charge failed" in html
+    assert reverse("payments:payment_methods", args=[organization.pk]) in html
+    assert "Resume the contract" not in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"date": "9999-12-31", "start": "23:00", "end": "01:00"},
+        {"date": "0001-01-01", "start": "10:00", "end": "11:00"},
+        {"date": "2026-12-01", "start": "25:00", "end": "11:00"},
+        {"date": "", "start": "", "end": ""},
+    ],
+)
+def test_malformed_manual_time_is_a_message_not_an_error(client, hourly, clock, body):
+    clock("2026-12-02 18:00")
+    client.force_login(hourly.freelancer)
+    answer = client.post(reverse("contracts:entry_add", args=[hourly.pk]), body, follow=True)
+    assert answer.status_code == 200 and not TimeEntry.objects.exists()
+    assert 'class="message message-error"' in answer.content.decode()
