@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from contracts import api
@@ -15,4 +15,5 @@ urlpatterns = [
         name="api-contract-milestones",
     ),
     *router.urls,
+    path("", include("contracts.api_urls_feedback")),
 ]

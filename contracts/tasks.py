@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from contracts.services import milestones, offers
+from contracts.services import feedback, milestones, offers, score
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -14,3 +14,13 @@ def offers_expire_due() -> int:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def milestones_auto_approve_due() -> int:
     return milestones.milestones_auto_approve_due()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def feedback_reveal_due() -> int:
+    return feedback.feedback_reveal_due()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def job_success_refresh_all() -> int:
+    return score.job_success_refresh_all()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from contracts import views
 
@@ -39,4 +39,5 @@ urlpatterns = [
         name="milestone_reject_refund",
     ),
     path("contracts/files/<int:file_id>/", views.submission_file, name="submission_file"),
+    path("", include("contracts.urls_feedback")),
 ]

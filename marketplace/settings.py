@@ -152,6 +152,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.milestones_auto_approve_due",
         "schedule": timedelta(minutes=15),
     },
+    "contracts-feedback-reveal": {"task": "contracts.tasks.feedback_reveal_due", "schedule": timedelta(minutes=15)},
+    # Scores age (recent contracts count double): recompute daily; events recompute one freelancer at once.
+    "contracts-job-success-refresh": {"task": "contracts.tasks.job_success_refresh_all", "schedule": timedelta(days=1)},
 }
 
 # --- Auth and accounts (django-allauth)
@@ -337,3 +340,17 @@ MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000
 MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
 # A funding charge claimed but never recorded (a crashed request) may be retried with a new key after this long.
 MILESTONE_FUNDING_TIMEOUT_SECONDS = env.int("MILESTONE_FUNDING_TIMEOUT_SECONDS", default=600)
+
+# --- Feedback, the job success score and disputes (contracts/services/feedback.py, score.py, disputes.py) ---
+# A contract counts fully for this many days after it ended, half as much until the horizon, then not at all.
+JOB_SUCCESS_RECENT_DAYS = env.int("JOB_SUCCESS_RECENT_DAYS", default=365)
+JOB_SUCCESS_HORIZON_DAYS = env.int("JOB_SUCCESS_HORIZON_DAYS", default=730)
+# A contract still running after this many days, with money paid, counts as a success.
+JOB_SUCCESS_LONG_RUNNING_DAYS = env.int("JOB_SUCCESS_LONG_RUNNING_DAYS", default=90)
+# Each contract weighs what was paid into it, within these bounds (so one huge contract cannot decide alone).
+JOB_SUCCESS_MIN_WEIGHT_CENTS = env.int("JOB_SUCCESS_MIN_WEIGHT_CENTS", default=10_000)
+JOB_SUCCESS_MAX_WEIGHT_CENTS = env.int("JOB_SUCCESS_MAX_WEIGHT_CENTS", default=1_000_000)
+# The client's overall rating (in tenths of a star) at or above which a paid contract is a success, at or below
+# which it is a failure; between them it does not count.
+JOB_SUCCESS_GOOD_RATING_TENTHS = env.int("JOB_SUCCESS_GOOD_RATING_TENTHS", default=40)
+JOB_SUCCESS_POOR_RATING_TENTHS = env.int("JOB_SUCCESS_POOR_RATING_TENTHS", default=20)

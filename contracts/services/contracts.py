@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.permissions import OrgPerm
 from contracts.models import Contract, ContractEvent, Milestone
+from contracts.services import score
 from contracts.services._common import check_transition, notify_client, require_contract_client, require_party
 from kernel.errors import DomainError, NotFound
 from messaging.services import notify
@@ -54,6 +55,8 @@ def contract_end(*, actor, contract_id: int, outcome: str, reason: str) -> Contr
     ContractEvent.objects.create(
         contract=contract, from_status=from_status, to_status=contract.status, actor=actor, note=reason[:2000]
     )
+    freelancer_id = contract.freelancer_id
+    transaction.on_commit(lambda: score.job_success_refresh(freelancer_id=freelancer_id))
     url = reverse("contracts:contract_detail", args=[contract.pk])
     title = f"{actor.display_name} ended the contract “{contract.title}”"
     if by_freelancer:
