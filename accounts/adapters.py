@@ -2,7 +2,7 @@ import zoneinfo
 
 from allauth.account.adapter import DefaultAccountAdapter
 
-from accounts.services import signup_complete
+from accounts.services.signup import signup_complete
 
 
 class AccountAdapter(DefaultAccountAdapter):

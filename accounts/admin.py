@@ -4,7 +4,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 
-from accounts import services
 from accounts.models import (
     FreelancerProfile,
     Membership,
@@ -15,6 +14,7 @@ from accounts.models import (
     Skill,
     User,
 )
+from accounts.services.profiles import profile_refresh_utc_window
 
 
 class EmailUserChangeForm(UserChangeForm):
@@ -102,7 +102,7 @@ class FreelancerProfileAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # Staff may correct the zone or the hours: the stored UTC window must follow, as the profile page does.
-        services.profile_refresh_utc_window(obj)
+        profile_refresh_utc_window(obj)
 
 
 @admin.register(ProfileLanguage)

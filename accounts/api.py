@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.models import (
     FreelancerProfile,
     Membership,
@@ -30,6 +30,18 @@ from accounts.models import (
     Skill,
 )
 from accounts.permissions import OrgPerm, has_org_perm
+from accounts.services.auth import api_token_issue
+from accounts.services.invitations import invitation_create
+from accounts.services.organizations import member_change_role, member_remove, organization_update
+from accounts.services.profiles import (
+    portfolio_item_add,
+    portfolio_item_delete,
+    profile_clean,
+    profile_update,
+    user_update,
+    validate_image,
+    validate_timezone_name,
+)
 from kernel.errors import DomainError, NotFound, PermissionDenied
 
 # The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
@@ -89,7 +101,7 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = services.api_token_issue(
+        key = api_token_issue(
             request=request, email=data.validated_data["email"], password=data.validated_data["password"]
         )
         return Response({"token": key})
@@ -147,7 +159,7 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
         values = super().to_internal_value({k: v for k, v in data.items() if k != "image"})
         if image:
             try:
-                services.validate_image(image)
+                validate_image(image)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({"image": exc.messages}) from exc
             values["image"] = image
@@ -234,7 +246,7 @@ class MyProfileSerializer(PublicProfileSerializer):
     def validate(self, attrs):
         profile = self.instance
         try:
-            services.profile_clean(
+            profile_clean(
                 hourly_rate_cents=attrs.get("hourly_rate_cents", profile.hourly_rate_cents),
                 timezone=attrs.get("timezone", profile.timezone),
                 work_start=attrs.get("work_start", profile.work_start),
@@ -251,7 +263,7 @@ class MyProfileSerializer(PublicProfileSerializer):
         if "languages" in kwargs:
             kwargs["languages"] = [(lang["code"], lang["proficiency"]) for lang in kwargs["languages"]]
         try:
-            return services.profile_update(profile=instance, **kwargs)
+            return profile_update(profile=instance, **kwargs)
         except DjangoValidationError as exc:
             _raise_as_drf(exc)
 
@@ -298,7 +310,7 @@ class PortfolioViewSet(
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         try:
-            item = services.portfolio_item_add(
+            item = portfolio_item_add(
                 profile=_my_profile(request),
                 title=d["title"],
                 description=d.get("description", ""),
@@ -311,7 +323,7 @@ class PortfolioViewSet(
 
     @extend_schema(responses={204: None, **_errors(401, 404)})
     def destroy(self, request, *args, **kwargs):
-        services.portfolio_item_delete(profile=_my_profile(request), item_id=int(kwargs["pk"]))
+        portfolio_item_delete(profile=_my_profile(request), item_id=int(kwargs["pk"]))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -356,7 +368,7 @@ class MeView(generics.GenericAPIView):
     def patch(self, request):
         serializer = self.get_serializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.user_update(user=request.user, **serializer.validated_data)
+        user_update(user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(request.user).data)
 
 
@@ -378,7 +390,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     def validate_timezone(self, value):
         try:
-            services.validate_timezone_name(value)
+            validate_timezone_name(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         return value
@@ -405,9 +417,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         serializer = self.get_serializer(organization, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
-            services.organization_update(
-                actor=request.user, organization_id=organization.pk, **serializer.validated_data
-            )
+            organization_update(actor=request.user, organization_id=organization.pk, **serializer.validated_data)
         except DjangoValidationError as exc:
             _raise_as_drf(exc)
         return Response(self.get_serializer(selectors.organization_for(request.user, organization.pk)).data)
@@ -448,7 +458,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         if "role" not in serializer.validated_data:
             raise serializers.ValidationError({"role": ["This field is required."]})
-        membership = services.member_change_role(
+        membership = member_change_role(
             actor=request.user,
             organization_id=_int_or_404(organization_id),
             membership_id=_int_or_404(pk),
@@ -458,9 +468,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses={204: None, **_errors(401, 403, 404, 409)})
     def destroy(self, request, organization_id=None, pk=None):
-        services.member_remove(
-            actor=request.user, organization_id=_int_or_404(organization_id), membership_id=_int_or_404(pk)
-        )
+        member_remove(actor=request.user, organization_id=_int_or_404(organization_id), membership_id=_int_or_404(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -493,7 +501,7 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            invitation = services.invitation_create(
+            invitation = invitation_create(
                 actor=request.user, organization_id=_int_or_404(organization_id), **serializer.validated_data
             )
         except DjangoValidationError as exc:

@@ -10,8 +10,10 @@ from datetime import time
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from accounts import services
 from accounts.models import Membership, Organization, Role, Skill, User
+from accounts.services.invitations import invitation_accept, invitation_create
+from accounts.services.organizations import organization_create
+from accounts.services.profiles import freelancer_profile_create, profile_update
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -338,17 +340,17 @@ def seed_accounts(*, log: Log) -> None:
     for email, first, last, org_name, country, zone in CLIENTS:
         user, created = _ensure_user(email, first, last)
         if created:
-            organization = services.organization_create(owner=user, name=org_name, country=country, timezone=zone)
+            organization = organization_create(owner=user, name=org_name, country=country, timezone=zone)
             log(f"  client {email}: owner of {organization.name} ({zone})")
 
     northwind = Organization.objects.filter(memberships__user__email="client@demo.test").first()
     finance, created = _ensure_user("finance@demo.test", "Frank", "Ledger")
     if created and northwind and not Membership.objects.filter(organization=northwind, user=finance).exists():
         owner = User.objects.get(email="client@demo.test")
-        invitation = services.invitation_create(
+        invitation = invitation_create(
             actor=owner, organization_id=northwind.pk, email=finance.email, role=Role.FINANCE
         )
-        services.invitation_accept(user=finance, token=invitation.token)
+        invitation_accept(user=finance, token=invitation.token)
         log(f"  client {finance.email}: finance in {northwind.name}")
 
     skills = {s.name: s.pk for s in Skill.objects.all()}
@@ -356,8 +358,8 @@ def seed_accounts(*, log: Log) -> None:
         user, created = _ensure_user(email, first, last)
         if not created:
             continue
-        profile = services.freelancer_profile_create(user=user, timezone=zone)
-        services.profile_update(
+        profile = freelancer_profile_create(user=user, timezone=zone)
+        profile_update(
             profile=profile,
             headline=headline,
             overview=_overview(first, headline, skill_names),

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from accounts import services
 from accounts.models import FreelancerProfile, Organization, ProfileLanguage, Role, Skill
-from accounts.services import Intent
+from accounts.services.profiles import profile_clean, validate_image, validate_timezone_name
+from accounts.services.signup import Intent
 
 
 class SignupForm(AllauthSignupForm):
@@ -85,7 +85,7 @@ def timezone_choices() -> list[str]:
 
 
 class ProfileForm(forms.Form):
-    """The freelancer profile page. The rules themselves live in services.profile_clean (the API uses them too)."""
+    """The freelancer profile page. The rules themselves live in profile_clean (the API uses them too)."""
 
     headline = forms.CharField(
         max_length=120, required=False, help_text="One line clients see first, e.g. “Django developer for SaaS”."
@@ -152,7 +152,7 @@ class ProfileForm(forms.Form):
         )
         if {"timezone", "work_start", "work_end"} <= data.keys():
             try:
-                services.profile_clean(
+                profile_clean(
                     hourly_rate_cents=data["hourly_rate_cents"],
                     timezone=data["timezone"],
                     work_start=data["work_start"],
@@ -236,7 +236,7 @@ class PortfolioItemForm(forms.Form):
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if image:
-            services.validate_image(image)
+            validate_image(image)
         return image
 
 
@@ -247,7 +247,7 @@ class OrganizationForm(forms.Form):
 
     def clean_timezone(self):
         value = self.cleaned_data["timezone"]
-        services.validate_timezone_name(value)
+        validate_timezone_name(value)
         return value
 
     @classmethod

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.forms import (
     InvitationForm,
     LanguageFormSet,
@@ -26,6 +26,9 @@ from accounts.forms import (
 )
 from accounts.models import Role, Skill
 from accounts.permissions import OrgPerm, may_manage_member, organization_ids_with, role_allows
+from accounts.services import invitations as invitation_services
+from accounts.services import organizations as organization_services
+from accounts.services import profiles as profile_services
 from kernel.errors import DomainError, NotFound
 
 
@@ -48,7 +51,7 @@ def profile_edit(request):
         languages = LanguageFormSet(request.POST, prefix="languages")
         if form.is_valid() and languages.is_valid():
             try:
-                services.profile_update(profile=profile, **form.service_kwargs(), languages=languages.pairs())
+                profile_services.profile_update(profile=profile, **form.service_kwargs(), languages=languages.pairs())
             except ValidationError as exc:
                 add_profile_errors(form, exc)
             else:
@@ -101,7 +104,7 @@ def portfolio_add(request):
     if portfolio_form.is_valid():
         d = portfolio_form.cleaned_data
         try:
-            services.portfolio_item_add(
+            profile_services.portfolio_item_add(
                 profile=profile, title=d["title"], description=d["description"], url=d["url"], image=d["image"]
             )
         except ValidationError as exc:
@@ -122,7 +125,7 @@ def portfolio_add(request):
 def portfolio_delete(request, item_id: int):
     profile = _own_profile_or_404(request)
     try:
-        services.portfolio_item_delete(profile=profile, item_id=item_id)
+        profile_services.portfolio_item_delete(profile=profile, item_id=item_id)
     except NotFound as exc:
         raise Http404 from exc
     messages.success(request, "Portfolio item removed.")
@@ -184,7 +187,7 @@ def organization_detail(request, organization_id: int):
         if form.is_valid() and _run(
             request,
             "Organization saved.",
-            services.organization_update,
+            organization_services.organization_update,
             actor=request.user,
             organization_id=organization.pk,
             **form.cleaned_data,
@@ -246,7 +249,7 @@ def organization_invite(request, organization_id: int):
         if _run(
             request,
             f"Invitation sent to {email}.",
-            services.invitation_create,
+            invitation_services.invitation_create,
             actor=request.user,
             organization_id=organization.pk,
             **form.cleaned_data,
@@ -271,7 +274,7 @@ def invitation_revoke(request, organization_id: int, invitation_id: int):
     _run(
         request,
         "Invitation revoked.",
-        services.invitation_revoke,
+        invitation_services.invitation_revoke,
         actor=request.user,
         organization_id=organization_id,
         invitation_id=invitation_id,
@@ -288,7 +291,7 @@ def member_role(request, organization_id: int, membership_id: int):
         _run(
             request,
             "Role changed.",
-            services.member_change_role,
+            organization_services.member_change_role,
             actor=request.user,
             organization_id=organization_id,
             membership_id=membership_id,
@@ -307,7 +310,7 @@ def member_remove(request, organization_id: int, membership_id: int):
     ok = _run(
         request,
         "You left the organization." if leaving else "Member removed.",
-        services.member_remove,
+        organization_services.member_remove,
         actor=request.user,
         organization_id=organization_id,
         membership_id=membership_id,
@@ -326,7 +329,7 @@ def invitation_accept(request, token: str):
         if _run(
             request,
             f"Welcome to {invitation.organization.name}.",
-            services.invitation_accept,
+            invitation_services.invitation_accept,
             user=request.user,
             token=token,
         ):
@@ -345,7 +348,7 @@ def invitation_accept(request, token: str):
 @login_required
 def start_freelancing(request):
     zone = request.user.timezone_name or "UTC"
-    services.freelancer_profile_create(user=request.user, timezone=zone)
+    profile_services.freelancer_profile_create(user=request.user, timezone=zone)
     messages.success(request, "You can now work as a freelancer. Fill in your profile so clients can find you.")
     return redirect("accounts:profile_edit")
 
@@ -357,7 +360,7 @@ def start_hiring(request):
     if not form.is_valid():
         messages.error(request, "Give your business a name to start hiring.")
         return redirect("dashboard")
-    organization = services.organization_create(
+    organization = organization_services.organization_create(
         owner=request.user, name=form.cleaned_data["organization_name"], timezone=request.user.timezone_name or "UTC"
     )
     messages.success(request, f"{organization.name} is ready. Invite your colleagues or post a job.")

@@ -28,7 +28,8 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import FreelancerProfile, Organization, Skill, User  # noqa: E402
 from jobs.models import Job  # noqa: E402
-from jobs.search import JobSearchParams, job_search  # noqa: E402
+from jobs.search.params import JobSearchParams  # noqa: E402
+from jobs.search.query import job_search  # noqa: E402
 
 BENCH_ORG = "Search bench org"
 WORDS = [

@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from jobs import services
 from jobs.models import (
     Invitation,
     Job,
@@ -18,6 +17,7 @@ from jobs.models import (
     ScreeningQuestion,
     TalentIndex,
 )
+from jobs.services.jobs import job_close_by_staff
 from kernel.errors import DomainError
 from marketplace.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
@@ -58,7 +58,7 @@ class JobAdmin(ReadOnlyAdmin):
         closed = 0
         for job in queryset:
             try:
-                services.job_close_by_staff(staff=request.user, job_id=job.pk, reason=form.cleaned_data["reason"])
+                job_close_by_staff(staff=request.user, job_id=job.pk, reason=form.cleaned_data["reason"])
                 closed += 1
             except DomainError as exc:
                 self.message_user(request, f"{job.title}: {exc.detail}", messages.WARNING)

@@ -11,9 +11,20 @@ from rest_framework.response import Response
 
 from accounts.models import Skill
 from accounts.permissions import OrgPerm
-from jobs import selectors, services
+from jobs import selectors
 from jobs.models import Duration, ExperienceLevel, Invitation, Job, JobAttachment, Proposal, SavedSearch
-from jobs.search import JobSearchParams, TalentSearchParams, job_search, talent_search
+from jobs.search.params import JobSearchParams, TalentSearchParams
+from jobs.search.query import job_search, talent_search
+from jobs.services.invitations import invitation_accept, invitation_create, invitation_decline
+from jobs.services.jobs import JobFields, job_attachment_add, job_close, job_create, job_publish, job_update
+from jobs.services.proposals import (
+    MilestoneInput,
+    proposal_decline,
+    proposal_shortlist,
+    proposal_submit,
+    proposal_withdraw,
+)
+from jobs.services.saved_searches import saved_search_create, saved_search_delete
 from kernel.pagination import CappedLimitOffsetPagination
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
@@ -131,10 +142,10 @@ class JobWriteSerializer(serializers.Serializer):
                 raise serializers.ValidationError("Use an IANA time zone name such as Europe/Lisbon.") from exc
         return value
 
-    def to_fields(self) -> services.JobFields:
+    def to_fields(self) -> JobFields:
         data = dict(self.validated_data)
         data.pop("organization", None)
-        return services.JobFields(**data)
+        return JobFields(**data)
 
 
 class JobAttachmentSerializer(serializers.ModelSerializer):
@@ -270,7 +281,7 @@ class ProposalSubmitSerializer(serializers.Serializer):
             "estimated_duration": data["estimated_duration"],
             "rate_cents": data.get("rate_cents"),
             "bid_cents": data.get("bid_cents"),
-            "milestones": [services.MilestoneInput(**m) for m in data["milestones"]],
+            "milestones": [MilestoneInput(**m) for m in data["milestones"]],
             "answers": {a["question"]: a["text"] for a in data["answers"]},
         }
 
@@ -377,7 +388,7 @@ class JobViewSet(viewsets.ViewSet):
         data.is_valid(raise_exception=True)
         if not data.validated_data.get("organization"):
             raise serializers.ValidationError({"organization": ["Required when creating a job."]})
-        job = services.job_create(
+        job = job_create(
             user=request.user, organization_id=data.validated_data["organization"], fields=data.to_fields()
         )
         return Response(JobSerializer(selectors.job_get(user=request.user, job_id=job.pk)).data, status=201)
@@ -391,7 +402,7 @@ class JobViewSet(viewsets.ViewSet):
         """Replace a draft or open job's fields (POST_JOBS holders of its organization)."""
         data = JobWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.job_update(user=request.user, job_id=int(pk), fields=data.to_fields())
+        job = job_update(user=request.user, job_id=int(pk), fields=data.to_fields())
         return Response(JobSerializer(selectors.job_get(user=request.user, job_id=job.pk)).data)
 
     @extend_schema(responses=JobListSerializer(many=True))
@@ -405,7 +416,7 @@ class JobViewSet(viewsets.ViewSet):
     @extend_schema(request=None, responses={200: JobSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        services.job_publish(user=request.user, job_id=int(pk))
+        job_publish(user=request.user, job_id=int(pk))
         return Response(JobSerializer(selectors.job_get(user=request.user, job_id=int(pk))).data)
 
     @extend_schema(request=JobAttachmentSerializer, responses={201: JobAttachmentSerializer, 400: ERROR, 404: ERROR})
@@ -414,9 +425,7 @@ class JobViewSet(viewsets.ViewSet):
         """Attach a file (multipart `file`): PDF, PNG, JPEG, plain text or .docx, checked by content."""
         data = JobAttachmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attachment = services.job_attachment_add(
-            user=request.user, job_id=int(pk), uploaded=data.validated_data["file"]
-        )
+        attachment = job_attachment_add(user=request.user, job_id=int(pk), uploaded=data.validated_data["file"])
         return Response(JobAttachmentSerializer(attachment).data, status=201)
 
     @extend_schema(request=JobCloseSerializer, responses={200: JobSerializer, 404: ERROR, 409: ERROR})
@@ -424,7 +433,7 @@ class JobViewSet(viewsets.ViewSet):
     def close(self, request, pk=None):
         data = JobCloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.job_close(user=request.user, job_id=int(pk), **data.validated_data)
+        job_close(user=request.user, job_id=int(pk), **data.validated_data)
         return Response(JobSerializer(selectors.job_get(user=request.user, job_id=int(pk))).data)
 
     @extend_schema(
@@ -445,7 +454,7 @@ class JobViewSet(viewsets.ViewSet):
         if request.method == "POST":
             data = JobInvitationCreateSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            invitation = services.invitation_create(
+            invitation = invitation_create(
                 user=request.user,
                 job_id=job.pk,
                 freelancer_id=data.validated_data["freelancer"],
@@ -478,7 +487,7 @@ class JobViewSet(viewsets.ViewSet):
             # a missing job is a 404 there.
             data = ProposalSubmitSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            proposal = services.proposal_submit(user=request.user, job_id=int(pk), **data.service_kwargs())
+            proposal = proposal_submit(user=request.user, job_id=int(pk), **data.service_kwargs())
             detail = selectors.proposal_get(user=request.user, proposal_id=proposal.pk)
             return Response(ProposalDetailSerializer(detail).data, status=201)
         job = _job_or_404(request, pk)
@@ -519,17 +528,17 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=None, responses={200: ProposalDetailSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
     def shortlist(self, request, pk=None):
-        return self._act(services.proposal_shortlist, pk)
+        return self._act(proposal_shortlist, pk)
 
     @extend_schema(request=None, responses={200: ProposalDetailSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._act(services.proposal_decline, pk)
+        return self._act(proposal_decline, pk)
 
     @extend_schema(request=None, responses={200: ProposalDetailSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._act(services.proposal_withdraw, pk)
+        return self._act(proposal_withdraw, pk)
 
 
 class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -545,16 +554,12 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={200: JobInvitationSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return Response(
-            JobInvitationSerializer(services.invitation_accept(user=request.user, invitation_id=int(pk))).data
-        )
+        return Response(JobInvitationSerializer(invitation_accept(user=request.user, invitation_id=int(pk))).data)
 
     @extend_schema(request=None, responses={200: JobInvitationSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return Response(
-            JobInvitationSerializer(services.invitation_decline(user=request.user, invitation_id=int(pk))).data
-        )
+        return Response(JobInvitationSerializer(invitation_decline(user=request.user, invitation_id=int(pk))).data)
 
 
 class TalentViewSet(viewsets.ViewSet):
@@ -598,10 +603,10 @@ class SavedSearchViewSet(
     def create(self, request, *args, **kwargs):
         data = SavedSearchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        saved = services.saved_search_create(user=request.user, **data.validated_data)
+        saved = saved_search_create(user=request.user, **data.validated_data)
         return Response(SavedSearchSerializer(saved).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: OpenApiResponse(description="Deleted."), 404: ERROR})
     def destroy(self, request, *args, **kwargs):
-        services.saved_search_delete(user=request.user, saved_search_id=int(kwargs["pk"]))
+        saved_search_delete(user=request.user, saved_search_id=int(kwargs["pk"]))
         return Response(status=status.HTTP_204_NO_CONTENT)

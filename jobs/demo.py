@@ -7,8 +7,10 @@ from collections.abc import Callable
 from django.db import transaction
 
 from accounts.models import Membership, Role, Skill, User
-from jobs import services
 from jobs.models import Job, Proposal
+from jobs.search.index import talent_index_refresh_stale
+from jobs.services.jobs import JobFields, job_create, job_publish
+from jobs.services.proposals import proposal_submit
 
 Log = Callable[[str], None]
 
@@ -176,7 +178,7 @@ def seed_jobs(*, log: Log) -> None:
         if not skills:
             continue
         hourly = budget[0] == "hourly"
-        fields = services.JobFields(
+        fields = JobFields(
             title=title,
             description=description,
             skill_ids=[s.pk for s in skills],
@@ -193,11 +195,11 @@ def seed_jobs(*, log: Log) -> None:
             questions=["What similar work have you done?"] if overlap >= 3 else [],
         )
         with transaction.atomic():
-            job = services.job_create(user=membership.user, organization_id=membership.organization_id, fields=fields)
-            services.job_publish(user=membership.user, job_id=job.pk)
+            job = job_create(user=membership.user, organization_id=membership.organization_id, fields=fields)
+            job_publish(user=membership.user, job_id=job.pk)
         log(f"  job “{title}” for {membership.organization.name}")
     _seed_proposal(log)
-    refreshed = services.talent_index_refresh_stale()
+    refreshed = talent_index_refresh_stale()
     if refreshed:
         log(f"  talent index: {refreshed} profiles")
 
@@ -207,7 +209,7 @@ def _seed_proposal(log: Log) -> None:
     job = Job.objects.filter(title="Django developer to build a client portal", status=Job.Status.OPEN).first()
     if freelancer is None or job is None or Proposal.objects.filter(job=job, freelancer__user=freelancer).exists():
         return
-    services.proposal_submit(
+    proposal_submit(
         user=freelancer,
         job_id=job.pk,
         cover_letter="I build Django portals for agencies; the last one handles 4,000 clients. Happy to show it.",

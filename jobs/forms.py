@@ -1,7 +1,5 @@
 """Browser forms for jobs: they parse and check input, then hand plain values to services and selectors."""
 
-import datetime as dt
-import zoneinfo
 from decimal import Decimal
 
 from django import forms
@@ -9,34 +7,12 @@ from django.conf import settings
 
 from accounts.models import Skill
 from jobs.models import Duration, ExperienceLevel, Job
-from jobs.search import JobSearchParams, TalentSearchParams
-from jobs.services import JobFields, MilestoneInput
+from jobs.search.params import money_field, timezone_choices, to_cents
+from jobs.services.jobs import JobFields
+from jobs.services.proposals import MilestoneInput
 from kernel.uploads import MultipleFileField
 
 MILESTONE_ROWS = 5
-POSTED_WITHIN = [
-    ("", "Any time"),
-    ("1", "Last 24 hours"),
-    ("3", "Last 3 days"),
-    ("7", "Last 7 days"),
-    ("30", "Last 30 days"),
-]
-
-
-def _cents(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
-
-
-def _money_field(label: str, required: bool = False, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=required, min_value=Decimal("0.01"), max_digits=10, decimal_places=2, help_text=help_text
-    )
-
-
-def _timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name] + [
-        ("UTC", "UTC")
-    ]
 
 
 class JobForm(forms.Form):
@@ -50,13 +26,13 @@ class JobForm(forms.Form):
     )
     category = forms.ChoiceField(choices=Skill.Category.choices)
     budget_type = forms.ChoiceField(choices=Job.BudgetType.choices, widget=forms.RadioSelect, label="Budget")
-    rate_min = _money_field("Hourly rate from (USD)", help_text="For hourly jobs.")
-    rate_max = _money_field("Hourly rate up to (USD)", help_text="For hourly jobs.")
-    fixed_amount = _money_field("Fixed price (USD)", help_text="For fixed-price jobs.")
+    rate_min = money_field("Hourly rate from (USD)", help_text="For hourly jobs.")
+    rate_max = money_field("Hourly rate up to (USD)", help_text="For hourly jobs.")
+    fixed_amount = money_field("Fixed price (USD)", help_text="For fixed-price jobs.")
     duration = forms.ChoiceField(choices=Duration.choices, label="Expected duration")
     experience_level = forms.ChoiceField(choices=ExperienceLevel.choices)
     visibility = forms.ChoiceField(choices=Job.Visibility.choices, widget=forms.RadioSelect)
-    timezone = forms.ChoiceField(label="Your time zone", choices=_timezone_choices)
+    timezone = forms.ChoiceField(label="Your time zone", choices=timezone_choices)
     work_start = forms.TimeField(label="Your working day starts", widget=forms.TimeInput(attrs={"type": "time"}))
     work_end = forms.TimeField(label="and ends", widget=forms.TimeInput(attrs={"type": "time"}))
     overlap_hours = forms.IntegerField(
@@ -99,9 +75,9 @@ class JobForm(forms.Form):
             skill_ids=[skill.pk for skill in data["skills"]],
             category=data["category"],
             budget_type=data["budget_type"],
-            rate_min_cents=_cents(data.get("rate_min")),
-            rate_max_cents=_cents(data.get("rate_max")),
-            fixed_amount_cents=_cents(data.get("fixed_amount")),
+            rate_min_cents=to_cents(data.get("rate_min")),
+            rate_max_cents=to_cents(data.get("rate_max")),
+            fixed_amount_cents=to_cents(data.get("fixed_amount")),
             duration=data["duration"],
             experience_level=data["experience_level"],
             visibility=data["visibility"],
@@ -142,100 +118,6 @@ class CloseJobForm(forms.Form):
     note = forms.CharField(max_length=500, required=False, label="Note (optional)")
 
 
-class JobSearchForm(forms.Form):
-    """The job search filters; the same form parses a saved search's query string."""
-
-    q = forms.CharField(label="Search jobs", required=False, max_length=200)
-    skills = forms.ModelMultipleChoiceField(
-        queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
-    )
-    budget_type = forms.ChoiceField(choices=[("", "Any budget"), *Job.BudgetType.choices], required=False)
-    budget_min = _money_field("Budget from (USD)")
-    budget_max = _money_field("Budget up to (USD)")
-    experience = forms.MultipleChoiceField(
-        choices=ExperienceLevel.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Experience level"
-    )
-    duration = forms.MultipleChoiceField(
-        choices=Duration.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Duration"
-    )
-    fits_my_hours = forms.BooleanField(
-        required=False,
-        label="Only jobs that fit my working hours",
-        help_text="The client's working day overlaps the hours on your profile for at least the hours they need.",
-    )
-    posted_within = forms.TypedChoiceField(
-        choices=POSTED_WITHIN, required=False, coerce=int, empty_value=None, label="Posted"
-    )
-    sort = forms.ChoiceField(choices=[("relevance", "Relevance"), ("newest", "Newest")], required=False)
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
-
-    def to_params(self) -> JobSearchParams:
-        data = self.cleaned_data if self.is_valid() else {}
-        return JobSearchParams(
-            q=(data.get("q") or "").strip(),
-            skill_ids=tuple(skill.pk for skill in data.get("skills") or ()),
-            budget_type=data.get("budget_type") or "",
-            budget_min_cents=_cents(data.get("budget_min")),
-            budget_max_cents=_cents(data.get("budget_max")),
-            experience_levels=tuple(data.get("experience") or ()),
-            durations=tuple(data.get("duration") or ()),
-            fits_my_hours=bool(data.get("fits_my_hours")),
-            posted_within_days=data.get("posted_within"),
-            sort=data.get("sort") or "relevance",
-            page=data.get("page") or 1,
-        )
-
-
-class TalentSearchForm(forms.Form):
-    q = forms.CharField(label="Search freelancers", required=False, max_length=200)
-    skills = forms.ModelMultipleChoiceField(
-        queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
-    )
-    rate_min = _money_field("Hourly rate from (USD)")
-    rate_max = _money_field("Hourly rate up to (USD)")
-    country = forms.CharField(max_length=2, required=False, label="Country code", help_text="Two letters, e.g. PT.")
-    languages = forms.CharField(
-        required=False, max_length=60, label="Languages", help_text="Language codes separated by commas, e.g. en, pt."
-    )
-    min_score = forms.IntegerField(min_value=0, max_value=100, required=False, label="Job success score at least")
-    work_start = forms.TimeField(
-        required=False,
-        label="Your working day starts",
-        widget=forms.TimeInput(attrs={"type": "time"}),
-        help_text="Empty means 09:00.",
-    )
-    work_end = forms.TimeField(
-        required=False, label="and ends", widget=forms.TimeInput(attrs={"type": "time"}), help_text="Empty means 17:00."
-    )
-    timezone = forms.ChoiceField(label="In time zone", choices=_timezone_choices, required=False)
-    min_overlap = forms.IntegerField(min_value=0, max_value=8, required=False, label="Hours of overlap at least")
-    sort = forms.ChoiceField(
-        choices=[("relevance", "Relevance"), ("score", "Job success score"), ("rate", "Lowest rate")], required=False
-    )
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
-
-    def clean_languages(self):
-        return tuple(code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip())
-
-    def to_params(self, *, default_timezone: str) -> TalentSearchParams:
-        data = self.cleaned_data if self.is_valid() else {}
-        return TalentSearchParams(
-            q=(data.get("q") or "").strip(),
-            skill_ids=tuple(skill.pk for skill in data.get("skills") or ()),
-            rate_min_cents=_cents(data.get("rate_min")),
-            rate_max_cents=_cents(data.get("rate_max")),
-            country=(data.get("country") or "").upper(),
-            languages=data.get("languages") or (),
-            min_score=data.get("min_score"),
-            work_start=data.get("work_start") or dt.time(9, 0),
-            work_end=data.get("work_end") or dt.time(17, 0),
-            timezone=data.get("timezone") or default_timezone,
-            min_overlap_hours=data.get("min_overlap") or 0,
-            sort=data.get("sort") or "relevance",
-            page=data.get("page") or 1,
-        )
-
-
 class ProposalForm(forms.Form):
     cover_letter = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
     estimated_duration = forms.ChoiceField(choices=Duration.choices)
@@ -250,20 +132,20 @@ class ProposalForm(forms.Form):
                 label=question.text, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
             )
         if job.is_hourly:
-            self.fields["rate"] = _money_field("Your hourly rate (USD)", required=True)
+            self.fields["rate"] = money_field("Your hourly rate (USD)", required=True)
         else:
-            self.fields["bid"] = _money_field("Your bid (USD)", required=True, help_text="The milestones add up to it.")
+            self.fields["bid"] = money_field("Your bid (USD)", required=True, help_text="The milestones add up to it.")
             for i in range(1, MILESTONE_ROWS + 1):
                 self.fields[f"milestone_{i}_title"] = forms.CharField(
                     label=f"Milestone {i}", max_length=200, required=i == 1
                 )
-                self.fields[f"milestone_{i}_amount"] = _money_field(f"Milestone {i} amount (USD)", required=i == 1)
+                self.fields[f"milestone_{i}_amount"] = money_field(f"Milestone {i} amount (USD)", required=i == 1)
 
     def clean(self):
         data = super().clean()
         if not self.job.is_hourly and data.get("bid") is not None:
             total = sum((m.amount_cents for m in self.milestones()), 0)
-            if total != _cents(data["bid"]):
+            if total != to_cents(data["bid"]):
                 raise forms.ValidationError(
                     f"The milestones add up to {total / 100:.2f}, not the bid of {data['bid']:.2f}."
                 )
@@ -275,7 +157,7 @@ class ProposalForm(forms.Form):
             title = self.cleaned_data.get(f"milestone_{i}_title")
             amount = self.cleaned_data.get(f"milestone_{i}_amount")
             if title and amount is not None:
-                rows.append(MilestoneInput(title=title, amount_cents=_cents(amount)))
+                rows.append(MilestoneInput(title=title, amount_cents=to_cents(amount)))
         return rows
 
     def service_kwargs(self) -> dict:
@@ -283,8 +165,8 @@ class ProposalForm(forms.Form):
         return {
             "cover_letter": data["cover_letter"],
             "estimated_duration": data["estimated_duration"],
-            "rate_cents": _cents(data.get("rate")),
-            "bid_cents": _cents(data.get("bid")),
+            "rate_cents": to_cents(data.get("rate")),
+            "bid_cents": to_cents(data.get("bid")),
             "milestones": self.milestones(),
             "answers": {q.pk: data.get(f"answer_{q.pk}", "") for q in self.questions},
             "attachments": data.get("attachments") or [],
@@ -300,10 +182,3 @@ class InvitationForm(forms.Form):
 class SavedSearchForm(forms.Form):
     name = forms.CharField(max_length=120, label="Name this search")
     query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
-
-
-def parse_job_search(query: str) -> JobSearchParams:
-    """A saved search's query string, read exactly as the search page reads its URL."""
-    from django.http import QueryDict
-
-    return JobSearchForm(QueryDict(query)).to_params()

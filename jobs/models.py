@@ -71,7 +71,7 @@ class Job(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # Denormalised for search, rewritten by jobs.services on every change (never by signals).
+    # Denormalised for search, rewritten by jobs.search.index on every change (never by signals).
     search_vector = SearchVectorField(null=True, editable=False)
     skill_ids = IntIdsField(editable=False)
 

@@ -6,7 +6,7 @@ from accounts.models import FreelancerProfile, Membership, Organization
 from accounts.permissions import OrgPerm, organization_ids_with
 from jobs.models import Invitation, Job, Proposal, SavedSearch, ScreeningQuestion
 from jobs.overlap import overlap_hours
-from jobs.search import overlap_minutes_expression
+from jobs.search.query import overlap_minutes_expression
 
 PROPOSAL_SORTS = {
     "newest": ("-created_at", "-id"),

@@ -10,9 +10,14 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import OrgPerm
-from jobs import forms, selectors, services
+from jobs import forms, selectors
 from jobs.models import Job, Proposal
-from jobs.search import job_search, talent_search
+from jobs.search.params import JobSearchForm, TalentSearchForm
+from jobs.search.query import job_search, talent_search
+from jobs.services import invitations as invitation_services
+from jobs.services import jobs as job_services
+from jobs.services import proposals as proposal_services
+from jobs.services import saved_searches as saved_search_services
 from kernel.errors import DomainError
 from messaging import services as messaging_services
 
@@ -61,13 +66,13 @@ def _attempt(request, call, success: str) -> None:
 @login_required
 @vary_on_headers("HX-Request")
 def search(request):
-    form = forms.JobSearchForm(request.GET or None)
-    params = form.to_params() if request.GET else forms.JobSearchForm().to_params()
+    form = JobSearchForm(request.GET or None)
+    params = form.to_params() if request.GET else JobSearchForm().to_params()
     page = job_search(params=params, user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "form": form if request.GET else forms.JobSearchForm(),
+        "form": form if request.GET else JobSearchForm(),
         "page": page,
         "query": query.urlencode(),
         "has_profile": selectors.freelancer_window(request.user) is not None,
@@ -129,7 +134,7 @@ def create(request):
         form.initial.setdefault("work_end", "17:00")
 
     def save():
-        job = services.job_create(
+        job = job_services.job_create(
             user=request.user,
             organization_id=form.cleaned_data["organization"].pk,
             fields=form.to_fields(),
@@ -151,9 +156,9 @@ def edit(request, job_id: int):
     form = forms.JobForm(request.POST or None, request.FILES or None, initial=forms.JobForm.initial_for(job))
 
     def save():
-        services.job_update(user=request.user, job_id=job.pk, fields=form.to_fields())
+        job_services.job_update(user=request.user, job_id=job.pk, fields=form.to_fields())
         for uploaded in form.cleaned_data["attachments"]:
-            services.job_attachment_add(user=request.user, job_id=job.pk, uploaded=uploaded)
+            job_services.job_attachment_add(user=request.user, job_id=job.pk, uploaded=uploaded)
         messages.success(request, "Job saved.")
         return redirect("jobs:detail", job.pk)
 
@@ -163,7 +168,7 @@ def edit(request, job_id: int):
 def _publish(request, job_id: int):
     _attempt(
         request,
-        lambda: services.job_publish(user=request.user, job_id=job_id),
+        lambda: job_services.job_publish(user=request.user, job_id=job_id),
         "Your job is open: freelancers can find it and send proposals.",
     )
     return redirect("jobs:detail", job_id)
@@ -183,7 +188,9 @@ def close(request, job_id: int):
         messages.error(request, "Say whether the job was filled or cancelled.")
         return redirect("jobs:detail", job_id)
     _attempt(
-        request, lambda: services.job_close(user=request.user, job_id=job_id, **form.cleaned_data), "The job is closed."
+        request,
+        lambda: job_services.job_close(user=request.user, job_id=job_id, **form.cleaned_data),
+        "The job is closed.",
     )
     return redirect("jobs:detail", job_id)
 
@@ -235,7 +242,7 @@ def propose(request, job_id: int):
     form = forms.ProposalForm(request.POST or None, request.FILES or None, job=job)
 
     def save():
-        proposal = services.proposal_submit(user=request.user, job_id=job.pk, **form.service_kwargs())
+        proposal = proposal_services.proposal_submit(user=request.user, job_id=job.pk, **form.service_kwargs())
         messages.success(request, "Proposal sent.")
         return redirect("jobs:proposal_detail", proposal.pk)
 
@@ -291,19 +298,23 @@ def _safe_next(request) -> str | None:
 @login_required
 @require_POST
 def proposal_shortlist(request, proposal_id: int):
-    return _proposal_action(request, proposal_id, services.proposal_shortlist, "Shortlisted.", _safe_next(request))
+    return _proposal_action(
+        request, proposal_id, proposal_services.proposal_shortlist, "Shortlisted.", _safe_next(request)
+    )
 
 
 @login_required
 @require_POST
 def proposal_decline(request, proposal_id: int):
-    return _proposal_action(request, proposal_id, services.proposal_decline, "Proposal declined.", _safe_next(request))
+    return _proposal_action(
+        request, proposal_id, proposal_services.proposal_decline, "Proposal declined.", _safe_next(request)
+    )
 
 
 @login_required
 @require_POST
 def proposal_withdraw(request, proposal_id: int):
-    return _proposal_action(request, proposal_id, services.proposal_withdraw, "Proposal withdrawn.")
+    return _proposal_action(request, proposal_id, proposal_services.proposal_withdraw, "Proposal withdrawn.")
 
 
 @login_required
@@ -344,7 +355,7 @@ def invitations(request):
 @require_POST
 def invitation_accept(request, invitation_id: int):
     try:
-        invitation = services.invitation_accept(user=request.user, invitation_id=invitation_id)
+        invitation = invitation_services.invitation_accept(user=request.user, invitation_id=invitation_id)
     except DomainError as exc:
         _fail(request, exc)
         return redirect("jobs:invitations")
@@ -357,7 +368,7 @@ def invitation_accept(request, invitation_id: int):
 def invitation_decline(request, invitation_id: int):
     _attempt(
         request,
-        lambda: services.invitation_decline(user=request.user, invitation_id=invitation_id),
+        lambda: invitation_services.invitation_decline(user=request.user, invitation_id=invitation_id),
         "Invitation declined.",
     )
     return redirect("jobs:invitations")
@@ -372,7 +383,7 @@ def invite(request):
         return redirect("jobs:talent")
     job_id = form.cleaned_data["job"]
     try:
-        services.invitation_create(
+        invitation_services.invitation_create(
             user=request.user,
             job_id=job_id,
             freelancer_id=form.cleaned_data["freelancer"],
@@ -391,11 +402,11 @@ def invite(request):
 @login_required
 @vary_on_headers("HX-Request")
 def talent(request):
-    form = forms.TalentSearchForm(request.GET or None)
+    form = TalentSearchForm(request.GET or None)
     default_zone = selectors.default_timezone_of(request.user)
-    params = (form if request.GET else forms.TalentSearchForm({})).to_params(default_timezone=default_zone)
+    params = (form if request.GET else TalentSearchForm({})).to_params(default_timezone=default_zone)
     if not request.GET:
-        form = forms.TalentSearchForm(initial={"timezone": default_zone, "work_start": "09:00", "work_end": "17:00"})
+        form = TalentSearchForm(initial={"timezone": default_zone, "work_start": "09:00", "work_end": "17:00"})
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -419,7 +430,7 @@ def saved_searches(request):
         form = forms.SavedSearchForm(request.POST)
         if form.is_valid():
             try:
-                services.saved_search_create(user=request.user, **form.cleaned_data)
+                saved_search_services.saved_search_create(user=request.user, **form.cleaned_data)
             except DomainError as exc:
                 _fail(request, exc)
             else:
@@ -434,7 +445,7 @@ def saved_searches(request):
 @require_POST
 def saved_search_delete(request, saved_search_id: int):
     try:
-        services.saved_search_delete(user=request.user, saved_search_id=saved_search_id)
+        saved_search_services.saved_search_delete(user=request.user, saved_search_id=saved_search_id)
     except DomainError as exc:
         _fail(request, exc)
     else:

@@ -130,7 +130,7 @@ class JobFactory(factory.django.DjangoModelFactory):
     def skills(self, create, extracted, **kwargs):
         if not create:
             return
-        from jobs.services import job_reindex
+        from jobs.search.index import job_reindex
 
         self.skills.set(extracted if extracted is not None else [SkillFactory(name="Python")])
         job_reindex(self)

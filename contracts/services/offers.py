@@ -17,7 +17,7 @@ from contracts import selectors
 from contracts.models import Contract, ContractEvent, ContractType, Milestone, Offer, OfferMilestone
 from contracts.services._common import check_transition, notify_client, require_client
 from jobs.models import Proposal
-from jobs.services import proposal_mark_hired
+from jobs.services.proposals import proposal_mark_hired
 from kernel.errors import DomainError, NotFound
 from messaging.services import conversation_open, notify
 

@@ -4,9 +4,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from accounts import services
 from accounts.models import FreelancerProfile, Membership, OrganizationInvitation, Role
 from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, has_org_perm, may_grant_role, may_manage_member
+from accounts.services.invitations import invitation_accept, invitation_create, invitation_revoke
+from accounts.services.organizations import member_change_role, member_remove, organization_update
+from accounts.services.profiles import freelancer_profile_create
 from kernel.errors import DomainError, NotFound, PermissionDenied
 from tests.factories import MembershipFactory, OrganizationInvitationFactory, UserFactory, org_with_roles
 
@@ -63,7 +65,7 @@ def test_who_may_manage_whom(actor, target, allowed):
 def test_the_last_owner_cannot_be_demoted():
     org, m = org_with_roles(Role.OWNER)
     with pytest.raises(DomainError) as exc:
-        services.member_change_role(
+        member_change_role(
             actor=m[Role.OWNER].user, organization_id=org.pk, membership_id=m[Role.OWNER].pk, role=Role.ADMIN
         )
     assert exc.value.code == "last_owner"
@@ -73,7 +75,7 @@ def test_the_last_owner_cannot_be_demoted():
 def test_the_last_owner_cannot_be_removed_or_leave():
     org, m = org_with_roles(Role.OWNER, Role.ADMIN)
     with pytest.raises(DomainError) as exc:
-        services.member_remove(actor=m[Role.OWNER].user, organization_id=org.pk, membership_id=m[Role.OWNER].pk)
+        member_remove(actor=m[Role.OWNER].user, organization_id=org.pk, membership_id=m[Role.OWNER].pk)
     assert exc.value.code == "last_owner"
     assert Membership.objects.filter(pk=m[Role.OWNER].pk).exists()
 
@@ -81,8 +83,8 @@ def test_the_last_owner_cannot_be_removed_or_leave():
 def test_an_owner_can_step_down_once_there_is_another_owner():
     org, m = org_with_roles(Role.OWNER, Role.ADMIN)
     owner, admin = m[Role.OWNER], m[Role.ADMIN]
-    services.member_change_role(actor=owner.user, organization_id=org.pk, membership_id=admin.pk, role=Role.OWNER)
-    services.member_change_role(actor=owner.user, organization_id=org.pk, membership_id=owner.pk, role=Role.MEMBER)
+    member_change_role(actor=owner.user, organization_id=org.pk, membership_id=admin.pk, role=Role.OWNER)
+    member_change_role(actor=owner.user, organization_id=org.pk, membership_id=owner.pk, role=Role.MEMBER)
     assert Membership.objects.get(pk=owner.pk).role == Role.MEMBER
     assert Membership.objects.get(pk=admin.pk).role == Role.OWNER
 
@@ -91,10 +93,8 @@ def test_an_admin_cannot_touch_an_owner():
     org, m = org_with_roles(Role.OWNER, Role.ADMIN)
     admin, owner = m[Role.ADMIN].user, m[Role.OWNER]
     for call in (
-        lambda: services.member_change_role(
-            actor=admin, organization_id=org.pk, membership_id=owner.pk, role=Role.MEMBER
-        ),
-        lambda: services.member_remove(actor=admin, organization_id=org.pk, membership_id=owner.pk),
+        lambda: member_change_role(actor=admin, organization_id=org.pk, membership_id=owner.pk, role=Role.MEMBER),
+        lambda: member_remove(actor=admin, organization_id=org.pk, membership_id=owner.pk),
     ):
         with pytest.raises(DomainError) as exc:
             call()
@@ -105,7 +105,7 @@ def test_an_admin_cannot_touch_an_owner():
 def test_an_admin_cannot_make_an_owner():
     org, m = org_with_roles(Role.OWNER, Role.ADMIN, Role.MEMBER)
     with pytest.raises(DomainError) as exc:
-        services.member_change_role(
+        member_change_role(
             actor=m[Role.ADMIN].user, organization_id=org.pk, membership_id=m[Role.MEMBER].pk, role=Role.OWNER
         )
     assert exc.value.code == "owner_only"
@@ -114,11 +114,9 @@ def test_an_admin_cannot_make_an_owner():
 def test_an_admin_changes_and_removes_other_members():
     org, m = org_with_roles(Role.OWNER, Role.ADMIN, Role.MEMBER)
     admin = m[Role.ADMIN].user
-    services.member_change_role(
-        actor=admin, organization_id=org.pk, membership_id=m[Role.MEMBER].pk, role=Role.HIRING_MANAGER
-    )
+    member_change_role(actor=admin, organization_id=org.pk, membership_id=m[Role.MEMBER].pk, role=Role.HIRING_MANAGER)
     assert Membership.objects.get(pk=m[Role.MEMBER].pk).role == Role.HIRING_MANAGER
-    services.member_remove(actor=admin, organization_id=org.pk, membership_id=m[Role.MEMBER].pk)
+    member_remove(actor=admin, organization_id=org.pk, membership_id=m[Role.MEMBER].pk)
     assert not Membership.objects.filter(pk=m[Role.MEMBER].pk).exists()
 
 
@@ -127,16 +125,14 @@ def test_roles_without_manage_members_cannot_change_members(role):
     org, m = org_with_roles(Role.OWNER, role)
     target = MembershipFactory(organization=org, role=Role.MEMBER)
     with pytest.raises(PermissionDenied):
-        services.member_change_role(
-            actor=m[role].user, organization_id=org.pk, membership_id=target.pk, role=Role.FINANCE
-        )
+        member_change_role(actor=m[role].user, organization_id=org.pk, membership_id=target.pk, role=Role.FINANCE)
     with pytest.raises(PermissionDenied):
-        services.member_remove(actor=m[role].user, organization_id=org.pk, membership_id=target.pk)
+        member_remove(actor=m[role].user, organization_id=org.pk, membership_id=target.pk)
 
 
 def test_any_member_may_leave():
     org, m = org_with_roles(Role.OWNER, Role.MEMBER)
-    services.member_remove(actor=m[Role.MEMBER].user, organization_id=org.pk, membership_id=m[Role.MEMBER].pk)
+    member_remove(actor=m[Role.MEMBER].user, organization_id=org.pk, membership_id=m[Role.MEMBER].pk)
     assert not Membership.objects.filter(pk=m[Role.MEMBER].pk).exists()
 
 
@@ -144,22 +140,20 @@ def test_another_organizations_member_is_not_found():
     org, m = org_with_roles(Role.OWNER)
     other = MembershipFactory(role=Role.MEMBER)
     with pytest.raises(NotFound):
-        services.member_remove(actor=m[Role.OWNER].user, organization_id=org.pk, membership_id=other.pk)
+        member_remove(actor=m[Role.OWNER].user, organization_id=org.pk, membership_id=other.pk)
     with pytest.raises(NotFound):
-        services.member_remove(actor=m[Role.OWNER].user, organization_id=other.organization_id, membership_id=other.pk)
+        member_remove(actor=m[Role.OWNER].user, organization_id=other.organization_id, membership_id=other.pk)
 
 
 def test_organization_update_needs_manage_organization():
     org, m = org_with_roles(Role.OWNER, Role.FINANCE)
     with pytest.raises(PermissionDenied):
-        services.organization_update(actor=m[Role.FINANCE].user, organization_id=org.pk, name="Renamed")
-    services.organization_update(
-        actor=m[Role.OWNER].user, organization_id=org.pk, name="Renamed", timezone="Asia/Tokyo"
-    )
+        organization_update(actor=m[Role.FINANCE].user, organization_id=org.pk, name="Renamed")
+    organization_update(actor=m[Role.OWNER].user, organization_id=org.pk, name="Renamed", timezone="Asia/Tokyo")
     org.refresh_from_db()
     assert (org.name, org.timezone) == ("Renamed", "Asia/Tokyo")
     with pytest.raises(ValidationError):
-        services.organization_update(actor=m[Role.OWNER].user, organization_id=org.pk, timezone="Nowhere/Land")
+        organization_update(actor=m[Role.OWNER].user, organization_id=org.pk, timezone="Nowhere/Land")
 
 
 # --- invitations ---
@@ -168,7 +162,7 @@ def test_organization_update_needs_manage_organization():
 def test_invite_sends_a_mail_with_the_accept_link(django_capture_on_commit_callbacks):
     org, m = org_with_roles(Role.OWNER)
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invitation_create(
+        invitation = invitation_create(
             actor=m[Role.OWNER].user, organization_id=org.pk, email="New.Person@Example.test", role=Role.FINANCE
         )
     assert invitation.email == "new.person@example.test"
@@ -182,46 +176,42 @@ def test_invite_sends_a_mail_with_the_accept_link(django_capture_on_commit_callb
 def test_invite_refuses_duplicates_and_existing_members():
     org, m = org_with_roles(Role.OWNER, Role.MEMBER)
     owner = m[Role.OWNER].user
-    services.invitation_create(actor=owner, organization_id=org.pk, email="x@example.test", role=Role.MEMBER)
+    invitation_create(actor=owner, organization_id=org.pk, email="x@example.test", role=Role.MEMBER)
     with pytest.raises(DomainError) as exc:
-        services.invitation_create(actor=owner, organization_id=org.pk, email="x@example.test", role=Role.MEMBER)
+        invitation_create(actor=owner, organization_id=org.pk, email="x@example.test", role=Role.MEMBER)
     assert exc.value.code == "already_invited"
     with pytest.raises(DomainError) as exc:
-        services.invitation_create(
-            actor=owner, organization_id=org.pk, email=m[Role.MEMBER].user.email, role=Role.MEMBER
-        )
+        invitation_create(actor=owner, organization_id=org.pk, email=m[Role.MEMBER].user.email, role=Role.MEMBER)
     assert exc.value.code == "already_member"
 
 
 def test_only_an_owner_invites_an_owner():
     org, m = org_with_roles(Role.OWNER, Role.ADMIN, Role.HIRING_MANAGER)
     with pytest.raises(DomainError) as exc:
-        services.invitation_create(actor=m[Role.ADMIN].user, organization_id=org.pk, email="o@x.test", role=Role.OWNER)
+        invitation_create(actor=m[Role.ADMIN].user, organization_id=org.pk, email="o@x.test", role=Role.OWNER)
     assert exc.value.code == "owner_only"
     with pytest.raises(PermissionDenied):
-        services.invitation_create(
-            actor=m[Role.HIRING_MANAGER].user, organization_id=org.pk, email="o@x.test", role=Role.MEMBER
-        )
-    services.invitation_create(actor=m[Role.OWNER].user, organization_id=org.pk, email="o@x.test", role=Role.OWNER)
+        invitation_create(actor=m[Role.HIRING_MANAGER].user, organization_id=org.pk, email="o@x.test", role=Role.MEMBER)
+    invitation_create(actor=m[Role.OWNER].user, organization_id=org.pk, email="o@x.test", role=Role.OWNER)
 
 
 def test_accepting_with_the_matching_email_joins_with_the_role():
     invitation = OrganizationInvitationFactory(email="jo@example.test", role=Role.HIRING_MANAGER)
     user = UserFactory(email="Jo@example.test".lower())
-    membership = services.invitation_accept(user=user, token=invitation.token)
+    membership = invitation_accept(user=user, token=invitation.token)
     assert membership.role == Role.HIRING_MANAGER
     invitation.refresh_from_db()
     assert invitation.status == OrganizationInvitation.Status.ACCEPTED
     assert invitation.accepted_at is not None
     with pytest.raises(DomainError) as exc:
-        services.invitation_accept(user=user, token=invitation.token)
+        invitation_accept(user=user, token=invitation.token)
     assert exc.value.code == "invitation_not_pending"
 
 
 def test_accepting_with_another_email_is_refused():
     invitation = OrganizationInvitationFactory(email="jo@example.test")
     with pytest.raises(DomainError) as exc:
-        services.invitation_accept(user=UserFactory(email="mallory@example.test"), token=invitation.token)
+        invitation_accept(user=UserFactory(email="mallory@example.test"), token=invitation.token)
     assert exc.value.code == "invitation_email_mismatch"
     assert not Membership.objects.filter(organization=invitation.organization).exists()
 
@@ -229,9 +219,9 @@ def test_accepting_with_another_email_is_refused():
 def test_a_revoked_invitation_cannot_be_accepted():
     org, m = org_with_roles(Role.OWNER)
     invitation = OrganizationInvitationFactory(organization=org, email="jo@example.test")
-    services.invitation_revoke(actor=m[Role.OWNER].user, organization_id=org.pk, invitation_id=invitation.pk)
+    invitation_revoke(actor=m[Role.OWNER].user, organization_id=org.pk, invitation_id=invitation.pk)
     with pytest.raises(DomainError) as exc:
-        services.invitation_accept(user=UserFactory(email="jo@example.test"), token=invitation.token)
+        invitation_accept(user=UserFactory(email="jo@example.test"), token=invitation.token)
     assert exc.value.code == "invitation_not_pending"
 
 
@@ -314,7 +304,7 @@ def test_organization_link_goes_to_the_first_organization(client):
 
 def test_a_freelancer_starts_hiring_and_a_client_starts_freelancing(client):
     freelancer = UserFactory()
-    services.freelancer_profile_create(user=freelancer, timezone="Asia/Tokyo")
+    freelancer_profile_create(user=freelancer, timezone="Asia/Tokyo")
     client.force_login(freelancer)
     assert "Start hiring" in client.get("/dashboard/").content.decode()
     client.post("/start-hiring/", {"organization_name": "Side Business"})

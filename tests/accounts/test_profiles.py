@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from accounts import services
 from accounts.models import FreelancerProfile, PortfolioItem, ProfileLanguage
+from accounts.services.profiles import profile_refresh_utc_window, profile_update, utc_window
 from tests.factories import (
     FreelancerProfileFactory,
     MembershipFactory,
@@ -47,13 +47,13 @@ def upload(name="shot.png", content=None, content_type="image/png"):
     ],
 )
 def test_utc_window(zone, start, end, on, expected_start, expected_minutes):
-    window = services.utc_window(timezone=zone, start=time.fromisoformat(start), end=time.fromisoformat(end), on=on)
+    window = utc_window(timezone=zone, start=time.fromisoformat(start), end=time.fromisoformat(end), on=on)
     assert (window.start_minute, window.minutes) == (expected_start, expected_minutes)
 
 
 def test_profile_update_recomputes_the_stored_window():
     profile = FreelancerProfileFactory()
-    services.profile_update(profile=profile, timezone="Asia/Kolkata", work_start=time(9), work_end=time(17))
+    profile_update(profile=profile, timezone="Asia/Kolkata", work_start=time(9), work_end=time(17))
     profile.refresh_from_db()
     assert (profile.work_utc_start_minute, profile.work_minutes) == (210, 480)
 
@@ -61,9 +61,9 @@ def test_profile_update_recomputes_the_stored_window():
 def test_refresh_utc_window_follows_a_dst_change():
     profile = FreelancerProfileFactory(timezone="Europe/Lisbon", work_start=time(9), work_end=time(17))
     FreelancerProfile.objects.filter(pk=profile.pk).update(work_utc_start_minute=0)
-    assert services.profile_refresh_utc_window(profile) is True
+    assert profile_refresh_utc_window(profile) is True
     assert profile.work_utc_start_minute in (480, 540)
-    assert services.profile_refresh_utc_window(profile) is False
+    assert profile_refresh_utc_window(profile) is False
 
 
 # --- validation in the service ---
@@ -86,13 +86,13 @@ def test_profile_update_refuses_bad_values(changes, field, text):
 
     profile = FreelancerProfileFactory()
     with pytest.raises(ValidationError) as exc:
-        services.profile_update(profile=profile, **changes)
+        profile_update(profile=profile, **changes)
     assert text in " ".join(exc.value.message_dict[field])
 
 
 def test_a_window_of_exactly_sixteen_hours_across_midnight_is_fine():
     profile = FreelancerProfileFactory(timezone="UTC")
-    services.profile_update(profile=profile, work_start=time(16), work_end=time(8))
+    profile_update(profile=profile, work_start=time(16), work_end=time(8))
     profile.refresh_from_db()
     assert (profile.work_utc_start_minute, profile.work_minutes) == (960, 960)
 
@@ -101,7 +101,7 @@ def test_profile_update_sets_skills_and_languages():
     profile = FreelancerProfileFactory()
     ProfileLanguageFactory(profile=profile, code="de")
     django_skill, react = SkillFactory(name="Django"), SkillFactory(name="React")
-    services.profile_update(
+    profile_update(
         profile=profile, skill_ids=[django_skill.pk, react.pk], languages=[("en", "native"), ("pt", "basic")]
     )
     assert set(profile.skills.values_list("name", flat=True)) == {"Django", "React"}
@@ -260,7 +260,7 @@ def test_public_page_shows_the_job_success_score_when_there_is_one(client):
 
 def test_public_page_shows_hours_in_the_viewers_zone(client):
     profile = FreelancerProfileFactory(timezone="Asia/Kolkata")
-    services.profile_update(profile=profile, work_start=time(9), work_end=time(17))
+    profile_update(profile=profile, work_start=time(9), work_end=time(17))
     viewer = FreelancerProfileFactory(timezone="UTC").user
     client.force_login(viewer)
     html = client.get(f"/freelancers/{profile.pk}/").content.decode()
@@ -283,7 +283,7 @@ def test_dashboard_shows_what_the_profile_is_missing(client):
 
 def test_anonymous_viewers_see_the_hours_in_utc_too(client):
     profile = FreelancerProfileFactory(timezone="Asia/Kolkata")
-    services.profile_update(profile=profile, work_start=time(9), work_end=time(17))
+    profile_update(profile=profile, work_start=time(9), work_end=time(17))
     html = client.get(f"/freelancers/{profile.pk}/").content.decode()
     assert "03:30–11:30 UTC" in html
 

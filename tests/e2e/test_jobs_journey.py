@@ -131,7 +131,7 @@ def test_find_talent_invite_and_saved_search(page, live_server):
     import datetime as dt
 
     from jobs.overlap import window_to_utc
-    from jobs.services import talent_index_refresh
+    from jobs.search.index import talent_index_refresh
     from tests.factories import JobFactory
 
     base = live_server.url

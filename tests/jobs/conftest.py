@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import Role
 from jobs.models import Job
-from jobs.services import JobFields
+from jobs.services.jobs import JobFields
 from tests.factories import FreelancerProfileFactory, MembershipFactory, OrganizationFactory, SkillFactory
 
 

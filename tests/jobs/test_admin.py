@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from jobs import services
 from jobs.models import Job
+from jobs.services.jobs import job_close_by_staff
 from kernel.errors import DomainError
 from messaging.models import Notification
 from tests.factories import JobFactory, UserFactory
@@ -59,7 +59,7 @@ def test_staff_close_a_job_with_a_reason_the_client_is_told(staff_client, client
 def test_only_staff_may_close_a_job_by_moderation(organization, owner):
     job = JobFactory(organization=organization)
     with pytest.raises(DomainError) as refused:
-        services.job_close_by_staff(staff=owner, job_id=job.pk, reason="No.")
+        job_close_by_staff(staff=owner, job_id=job.pk, reason="No.")
     assert refused.value.status == 403
     job.refresh_from_db()
     assert job.status == Job.Status.OPEN

@@ -186,7 +186,7 @@ def test_invitations_over_the_api(owner, member, organization, freelancer, other
 
 
 def test_talent_search_over_the_api(owner, freelancer):
-    from jobs.services import talent_index_refresh
+    from jobs.search.index import talent_index_refresh
 
     profile = freelancer.freelancer_profile
     profile.headline = "Kotlin engineer"

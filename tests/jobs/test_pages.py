@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from jobs import services
 from jobs.models import Invitation, Job, Proposal
+from jobs.search.index import talent_index_refresh
+from jobs.services.jobs import job_attachment_add
+from jobs.services.proposals import proposal_submit, proposal_withdraw
 from messaging.models import Conversation, Message
 from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
 
@@ -157,7 +159,7 @@ def test_the_proposal_form_leads_to_the_live_proposal_instead_of_a_form_bound_to
     response = client.get(reverse("jobs:propose", args=[job.pk]), follow=True)
     assert response.redirect_chain == [(reverse("jobs:proposal_detail", args=[proposal.pk]), 302)]
     assert "You already have a proposal for this job" in response.content.decode()
-    services.proposal_withdraw(user=freelancer, proposal_id=proposal.pk)
+    proposal_withdraw(user=freelancer, proposal_id=proposal.pk)
     assert client.get(reverse("jobs:propose", args=[job.pk])).status_code == 200
 
 
@@ -292,7 +294,7 @@ def test_my_proposals_and_invitations_queries_are_constant(
 @pytest.mark.parametrize("rows", [5, 50])
 def test_talent_page_queries_are_constant(client, owner, django_assert_max_num_queries, rows):
     for _ in range(rows):
-        services.talent_index_refresh(profile=FreelancerProfileFactory())
+        talent_index_refresh(profile=FreelancerProfileFactory())
     login(client, owner)
     with django_assert_max_num_queries(15):
         response = client.get(reverse("jobs:talent"), {"page": 1})
@@ -321,14 +323,14 @@ def test_attachments_download_only_for_who_may_see_them(client, owner, other_cli
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
-    attachment = services.job_attachment_add(
+    attachment = job_attachment_add(
         user=owner, job_id=draft.pk, uploaded=SimpleUploadedFile("brief.pdf", b"%PDF-1.4 brief")
     )
     url = reverse("jobs:job_attachment", args=[draft.pk, attachment.pk])
     response = login(client, owner).get(url)
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     assert login(client, other_client).get(url).status_code == 404
-    proposal = services.proposal_submit(
+    proposal = proposal_submit(
         user=freelancer,
         job_id=JobFactory(organization=organization).pk,
         cover_letter="Me",

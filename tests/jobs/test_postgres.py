@@ -6,9 +6,11 @@ import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, connections, transaction
 
-from jobs import services
 from jobs.models import Job, Proposal, TalentIndex
-from jobs.search import JobSearchParams, job_base, job_candidates
+from jobs.search.index import talent_index_refresh
+from jobs.search.params import JobSearchParams
+from jobs.search.query import job_base, job_candidates
+from jobs.services.proposals import proposal_submit
 from kernel.errors import DomainError
 from tests.factories import JobFactory, OrganizationFactory, ProposalFactory, SkillFactory
 
@@ -76,7 +78,7 @@ def test_talent_search_uses_its_gin_index():
     from tests.factories import FreelancerProfileFactory
 
     for _ in range(10):
-        services.talent_index_refresh(profile=FreelancerProfileFactory())
+        talent_index_refresh(profile=FreelancerProfileFactory())
     query = SearchQuery("kotlin", search_type="websearch", config="english")
     plan = explain(TalentIndex.objects.filter(search_vector=query).values("profile_id"))
     assert "talent_search_vector_gin" in plan, plan
@@ -95,9 +97,7 @@ def test_two_concurrent_submissions_cannot_both_be_the_last_allowed(settings):
     def send(job):
         try:
             barrier.wait()
-            services.proposal_submit(
-                user=user, job_id=job.pk, cover_letter="Me", estimated_duration="lt_1m", rate_cents=5000
-            )
+            proposal_submit(user=user, job_id=job.pk, cover_letter="Me", estimated_duration="lt_1m", rate_cents=5000)
             outcomes.append("ok")
         except DomainError as exc:
             outcomes.append(exc.code)

@@ -8,10 +8,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jobs import services
 from jobs.models import Job
 from jobs.overlap import window_to_utc
-from jobs.search import JobSearchParams, TalentSearchParams, job_search, talent_search
+from jobs.search.index import talent_index_refresh, talent_index_refresh_stale
+from jobs.search.params import JobSearchParams, TalentSearchParams
+from jobs.search.query import job_search, talent_search
+from jobs.services.jobs import job_create, job_publish
+from jobs.services.saved_searches import saved_search_check, saved_search_create
 from messaging.models import Notification
 from tests.factories import FreelancerProfileFactory, JobFactory, ProfileLanguageFactory, SkillFactory
 
@@ -132,14 +135,14 @@ def test_a_job_needing_no_overlap_always_fits(freelancer):
 
 
 def test_a_saved_search_notifies_once_about_new_matching_jobs(freelancer, owner, organization, python_skill):
-    saved = services.saved_search_create(user=freelancer, name="Kotlin work", query="q=kotlin&sort=newest")
+    saved = saved_search_create(user=freelancer, name="Kotlin work", query="q=kotlin&sort=newest")
     JobFactory(title="Old kotlin job", published_at=timezone.now() - dt.timedelta(days=1))
     JobFactory(title="Kotlin developer")
     JobFactory(title="Graphic designer")
-    assert services.saved_search_check(saved_search_id=saved.pk) == 1
+    assert saved_search_check(saved_search_id=saved.pk) == 1
     notification = Notification.objects.get(user=freelancer, kind="saved_search_match")
     assert "Kotlin developer" in notification.body and "Old kotlin job" not in notification.body
-    assert services.saved_search_check(saved_search_id=saved.pk) == 0
+    assert saved_search_check(saved_search_id=saved.pk) == 0
 
 
 def test_publishing_a_job_runs_the_saved_search_check(
@@ -152,10 +155,10 @@ def test_publishing_a_job_runs_the_saved_search_check(
 
     app.conf.task_always_eager = True
     try:
-        services.saved_search_create(user=freelancer, name="Python", query=f"skills={python_skill.pk}")
-        job = services.job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
+        saved_search_create(user=freelancer, name="Python", query=f"skills={python_skill.pk}")
+        job = job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
         with django_capture_on_commit_callbacks(execute=True):
-            services.job_publish(user=owner, job_id=job.pk)
+            job_publish(user=owner, job_id=job.pk)
     finally:
         app.conf.task_always_eager = False
     assert Notification.objects.filter(user=freelancer, kind="saved_search_match").count() == 1
@@ -165,7 +168,7 @@ def test_only_freelancers_save_searches(other_client):
     from kernel.errors import DomainError
 
     with pytest.raises(DomainError):
-        services.saved_search_create(user=other_client, name="x", query="")
+        saved_search_create(user=other_client, name="x", query="")
 
 
 # --- Talent search ---
@@ -187,7 +190,7 @@ def indexed(**fields):
     profile.skills.set(skills)
     for code in languages:
         ProfileLanguageFactory(profile=profile, code=code)
-    services.talent_index_refresh(profile=profile)
+    talent_index_refresh(profile=profile)
     return profile
 
 
@@ -211,7 +214,7 @@ def test_talent_score_filter_and_sort(db):
         profile = indexed(headline=headline)
         FreelancerProfile.objects.filter(pk=profile.pk).update(job_success_score=score)
         profile.refresh_from_db()
-        services.talent_index_refresh(profile=profile)
+        talent_index_refresh(profile=profile)
     assert names(talent(min_score=90)) == ["Proven"]
     assert names(talent(sort="score")) == ["Proven", "Fine", "New"]
 
@@ -219,10 +222,10 @@ def test_talent_score_filter_and_sort(db):
 def test_talent_overlap_with_a_window_across_the_date_line(db):
     auckland = indexed(headline="Auckland dev")
     _set_window(auckland, dt.time(9), dt.time(17), "Pacific/Auckland")
-    services.talent_index_refresh(profile=auckland)
+    talent_index_refresh(profile=auckland)
     lisbon = indexed(headline="Lisbon dev")
     _set_window(lisbon, dt.time(9), dt.time(17), "Europe/Lisbon")
-    services.talent_index_refresh(profile=lisbon)
+    talent_index_refresh(profile=lisbon)
     page = talent(timezone="America/Los_Angeles", work_start=dt.time(9), work_end=dt.time(17), min_overlap_hours=4)
     # Los Angeles in summer is −7, so the shared time may be 4 or 5 hours depending on today's date; Lisbon ~0–1.
     assert names(page) == ["Auckland dev"]
@@ -233,9 +236,9 @@ def test_the_periodic_refresh_indexes_new_and_changed_profiles(db):
     from jobs.models import TalentIndex
 
     profile = FreelancerProfileFactory(headline="Before")
-    assert services.talent_index_refresh_stale() == 1
-    assert services.talent_index_refresh_stale() == 0
+    assert talent_index_refresh_stale() == 1
+    assert talent_index_refresh_stale() == 0
     profile.hourly_rate_cents = 7777
     profile.save()
-    assert services.talent_index_refresh_stale() == 1
+    assert talent_index_refresh_stale() == 1
     assert TalentIndex.objects.get(profile=profile).hourly_rate_cents == 7777

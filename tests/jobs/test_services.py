@@ -8,9 +8,17 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from jobs import services
 from jobs.models import Invitation, Job, Proposal
-from jobs.services import MilestoneInput
+from jobs.services.invitations import invitation_accept, invitation_create, invitation_decline
+from jobs.services.jobs import job_attachment_add, job_close, job_create, job_publish, job_update, job_windows_refresh
+from jobs.services.proposals import (
+    MilestoneInput,
+    proposal_decline,
+    proposal_mark_hired,
+    proposal_shortlist,
+    proposal_submit,
+    proposal_withdraw,
+)
 from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.models import Notification
 from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
@@ -27,7 +35,7 @@ def codes(excinfo) -> str:
 
 
 def test_an_owner_posts_a_draft_that_stores_the_window_in_utc(owner, organization, python_skill):
-    job = services.job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
+    job = job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
     job.refresh_from_db()
     assert job.status == Job.Status.DRAFT
     assert job.timezone == "America/New_York"  # defaults to the organization's zone
@@ -38,12 +46,12 @@ def test_an_owner_posts_a_draft_that_stores_the_window_in_utc(owner, organizatio
 
 def test_a_plain_member_may_not_post(member, organization, python_skill):
     with pytest.raises(PermissionDenied):
-        services.job_create(user=member, organization_id=organization.pk, fields=job_fields([python_skill]))
+        job_create(user=member, organization_id=organization.pk, fields=job_fields([python_skill]))
 
 
 def test_another_organization_may_not_post_for_this_one(other_client, organization, python_skill):
     with pytest.raises(PermissionDenied):
-        services.job_create(user=other_client, organization_id=organization.pk, fields=job_fields([python_skill]))
+        job_create(user=other_client, organization_id=organization.pk, fields=job_fields([python_skill]))
 
 
 @pytest.mark.parametrize(
@@ -61,57 +69,57 @@ def test_another_organization_may_not_post_for_this_one(other_client, organizati
 def test_posting_refuses_bad_input(owner, organization, python_skill, overrides, code):
     fields = job_fields([python_skill], **overrides)
     with pytest.raises(DomainError) as excinfo:
-        services.job_create(user=owner, organization_id=organization.pk, fields=fields)
+        job_create(user=owner, organization_id=organization.pk, fields=fields)
     assert codes(excinfo) == code
 
 
 def test_a_fixed_price_job_keeps_only_its_amount(owner, organization, python_skill):
     fields = job_fields([python_skill], budget_type="fixed", fixed_amount_cents=250_000)
-    job = services.job_create(user=owner, organization_id=organization.pk, fields=fields)
+    job = job_create(user=owner, organization_id=organization.pk, fields=fields)
     assert (job.fixed_amount_cents, job.rate_min_cents, job.rate_max_cents) == (250_000, None, None)
 
 
 def test_publish_then_close_with_a_reason(owner, organization, python_skill):
-    job = services.job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
-    services.job_publish(user=owner, job_id=job.pk)
+    job = job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
+    job_publish(user=owner, job_id=job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.OPEN and job.published_at
-    services.job_close(user=owner, job_id=job.pk, reason="cancelled", note="Budget cut")
+    job_close(user=owner, job_id=job.pk, reason="cancelled", note="Budget cut")
     job.refresh_from_db()
     assert (job.status, job.close_reason, job.close_note) == ("closed", "cancelled", "Budget cut")
     with pytest.raises(DomainError) as excinfo:
-        services.job_publish(user=owner, job_id=job.pk)
+        job_publish(user=owner, job_id=job.pk)
     assert codes(excinfo) == "invalid_transition"
     with pytest.raises(DomainError) as excinfo:
-        services.job_update(user=owner, job_id=job.pk, fields=job_fields([python_skill]))
+        job_update(user=owner, job_id=job.pk, fields=job_fields([python_skill]))
     assert codes(excinfo) == "job_closed"
 
 
 def test_close_needs_a_known_reason(owner, organization):
     job = JobFactory(organization=organization)
     with pytest.raises(DomainError) as excinfo:
-        services.job_close(user=owner, job_id=job.pk, reason="bored")
+        job_close(user=owner, job_id=job.pk, reason="bored")
     assert codes(excinfo) == "close_reason_invalid"
 
 
 def test_another_organization_cannot_see_a_job_to_manage_it(other_client, organization):
     job = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     with pytest.raises(NotFound):
-        services.job_publish(user=other_client, job_id=job.pk)
+        job_publish(user=other_client, job_id=job.pk)
 
 
 def test_a_member_sees_but_cannot_manage(member, organization):
     job = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     with pytest.raises(PermissionDenied):
-        services.job_publish(user=member, job_id=job.pk)
+        job_publish(user=member, job_id=job.pk)
 
 
 def test_update_reindexes_skills(owner, organization, python_skill):
     from tests.factories import SkillFactory
 
     django_skill = SkillFactory(name="Django")
-    job = services.job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
-    services.job_update(user=owner, job_id=job.pk, fields=job_fields([python_skill, django_skill], title="New"))
+    job = job_create(user=owner, organization_id=organization.pk, fields=job_fields([python_skill]))
+    job_update(user=owner, job_id=job.pk, fields=job_fields([python_skill, django_skill], title="New"))
     job.refresh_from_db()
     assert sorted(job.skill_ids) == sorted([python_skill.pk, django_skill.pk])
     assert job.title == "New"
@@ -119,7 +127,7 @@ def test_update_reindexes_skills(owner, organization, python_skill):
 
 def test_screening_questions_are_kept_in_order(owner, organization, python_skill):
     fields = job_fields([python_skill], questions=["Which ORM?", "", "How soon can you start?"])
-    job = services.job_create(user=owner, organization_id=organization.pk, fields=fields)
+    job = job_create(user=owner, organization_id=organization.pk, fields=fields)
     assert [q.text for q in job.questions.all()] == ["Which ORM?", "How soon can you start?"]
 
 
@@ -135,7 +143,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
 )
 def test_attachments_are_typed_by_their_bytes(owner, organization, name, content, expected):
     job = JobFactory(organization=organization)
-    attachment = services.job_attachment_add(
+    attachment = job_attachment_add(
         user=owner, job_id=job.pk, uploaded=SimpleUploadedFile(name, content, content_type="application/octet-stream")
     )
     assert attachment.content_type == expected
@@ -149,7 +157,7 @@ def test_a_docx_is_a_zip_with_the_word_part(owner, organization):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<w:document/>")
     job = JobFactory(organization=organization)
-    attachment = services.job_attachment_add(
+    attachment = job_attachment_add(
         user=owner, job_id=job.pk, uploaded=SimpleUploadedFile("cv.docx", buffer.getvalue())
     )
     assert attachment.content_type.endswith("wordprocessingml.document")
@@ -162,7 +170,7 @@ def test_a_docx_is_a_zip_with_the_word_part(owner, organization):
 def test_attachments_with_a_wrong_content_are_refused_whatever_their_name(owner, organization, name, content):
     job = JobFactory(organization=organization)
     with pytest.raises(DomainError) as excinfo:
-        services.job_attachment_add(user=owner, job_id=job.pk, uploaded=SimpleUploadedFile(name, content))
+        job_attachment_add(user=owner, job_id=job.pk, uploaded=SimpleUploadedFile(name, content))
     assert codes(excinfo) == "upload_type"
 
 
@@ -170,7 +178,7 @@ def test_attachments_with_a_wrong_content_are_refused_whatever_their_name(owner,
 def test_attachments_over_the_size_limit_are_refused(owner, organization):
     job = JobFactory(organization=organization)
     with pytest.raises(DomainError) as excinfo:
-        services.job_attachment_add(user=owner, job_id=job.pk, uploaded=SimpleUploadedFile("a.txt", b"x" * 11))
+        job_attachment_add(user=owner, job_id=job.pk, uploaded=SimpleUploadedFile("a.txt", b"x" * 11))
     assert codes(excinfo) == "upload_too_large"
 
 
@@ -179,37 +187,37 @@ def test_attachments_over_the_size_limit_are_refused(owner, organization):
 
 def test_invite_accept_and_the_freelancer_is_notified(owner, organization, freelancer):
     job = JobFactory(organization=organization)
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk, message="Fancy it?"
     )
     assert Notification.objects.filter(user=freelancer, kind="job_invitation").exists()
     with pytest.raises(DomainError) as excinfo:
-        services.invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
+        invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
     assert codes(excinfo) == "invitation_exists"
-    services.invitation_accept(user=freelancer, invitation_id=invitation.pk)
+    invitation_accept(user=freelancer, invitation_id=invitation.pk)
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.ACCEPTED
     with pytest.raises(DomainError) as excinfo:
-        services.invitation_decline(user=freelancer, invitation_id=invitation.pk)
+        invitation_decline(user=freelancer, invitation_id=invitation.pk)
     assert codes(excinfo) == "invalid_transition"
 
 
 def test_only_the_invited_freelancer_answers_an_invitation(owner, organization, freelancer, other_freelancer):
     job = JobFactory(organization=organization)
-    invitation = services.invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
+    invitation = invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
     with pytest.raises(NotFound):
-        services.invitation_accept(user=other_freelancer, invitation_id=invitation.pk)
-    services.invitation_decline(user=freelancer, invitation_id=invitation.pk)
+        invitation_accept(user=other_freelancer, invitation_id=invitation.pk)
+    invitation_decline(user=freelancer, invitation_id=invitation.pk)
     assert Notification.objects.filter(user=owner, kind="job_invitation_declined").exists()
 
 
 def test_inviting_needs_hire_permission_and_an_open_job(member, owner, organization, freelancer):
     job = JobFactory(organization=organization)
     with pytest.raises(PermissionDenied):
-        services.invitation_create(user=member, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
+        invitation_create(user=member, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
     draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     with pytest.raises(DomainError) as excinfo:
-        services.invitation_create(user=owner, job_id=draft.pk, freelancer_id=freelancer.freelancer_profile.pk)
+        invitation_create(user=owner, job_id=draft.pk, freelancer_id=freelancer.freelancer_profile.pk)
     assert codes(excinfo) == "job_not_open"
 
 
@@ -219,7 +227,7 @@ def test_inviting_needs_hire_permission_and_an_open_job(member, owner, organizat
 def submit(user, job, **overrides):
     values = {"cover_letter": "I can do this well.", "estimated_duration": "1_3m", "rate_cents": 5000}
     values.update(overrides)
-    return services.proposal_submit(user=user, job_id=job.pk, **values)
+    return proposal_submit(user=user, job_id=job.pk, **values)
 
 
 def test_a_freelancer_submits_and_the_poster_is_notified(owner, organization, freelancer):
@@ -236,7 +244,7 @@ def test_a_second_live_proposal_is_refused_but_one_after_withdrawing_is_fine(org
     with pytest.raises(DomainError) as excinfo:
         submit(freelancer, job)
     assert codes(excinfo) == "proposal_exists"
-    services.proposal_withdraw(user=freelancer, proposal_id=first.pk)
+    proposal_withdraw(user=freelancer, proposal_id=first.pk)
     assert submit(freelancer, job).status == Proposal.Status.SUBMITTED
 
 
@@ -265,7 +273,7 @@ def test_invite_only_needs_an_invitation(owner, organization, freelancer):
     with pytest.raises(DomainError) as excinfo:
         submit(freelancer, job)
     assert codes(excinfo) == "invitation_required"
-    invitation = services.invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
+    invitation = invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
     proposal = submit(freelancer, job)
     invitation.refresh_from_db()
     assert proposal.invitation_id == invitation.pk
@@ -274,8 +282,8 @@ def test_invite_only_needs_an_invitation(owner, organization, freelancer):
 
 def test_a_declined_invitation_does_not_open_an_invite_only_job(owner, organization, freelancer):
     job = JobFactory(organization=organization, visibility=Job.Visibility.INVITE_ONLY)
-    invitation = services.invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
-    services.invitation_decline(user=freelancer, invitation_id=invitation.pk)
+    invitation = invitation_create(user=owner, job_id=job.pk, freelancer_id=freelancer.freelancer_profile.pk)
+    invitation_decline(user=freelancer, invitation_id=invitation.pk)
     with pytest.raises(DomainError) as excinfo:
         submit(freelancer, job)
     assert codes(excinfo) == "invitation_required"
@@ -336,10 +344,10 @@ def test_a_fixed_price_bid_is_split_into_milestones_that_add_up(organization, fr
 
 
 def test_every_screening_question_must_be_answered(owner, organization, freelancer, python_skill):
-    job = services.job_create(
+    job = job_create(
         user=owner, organization_id=organization.pk, fields=job_fields([python_skill], questions=["Which ORM?"])
     )
-    services.job_publish(user=owner, job_id=job.pk)
+    job_publish(user=owner, job_id=job.pk)
     question = job.questions.get()
     with pytest.raises(DomainError) as excinfo:
         submit(freelancer, job, answers={question.pk: "  "})
@@ -347,7 +355,7 @@ def test_every_screening_question_must_be_answered(owner, organization, freelanc
     proposal = submit(freelancer, job, answers={question.pk: "Django's"})
     assert proposal.answers.get().text == "Django's"
     with pytest.raises(DomainError) as excinfo:
-        services.job_update(user=owner, job_id=job.pk, fields=job_fields([python_skill], questions=["Something else?"]))
+        job_update(user=owner, job_id=job.pk, fields=job_fields([python_skill], questions=["Something else?"]))
     assert codes(excinfo) == "questions_answered"
 
 
@@ -364,29 +372,29 @@ def test_shortlist_decline_and_their_permissions(owner, member, other_client, or
     job = JobFactory(organization=organization)
     proposal = submit(freelancer, job)
     with pytest.raises(NotFound):
-        services.proposal_shortlist(user=other_client, proposal_id=proposal.pk)
+        proposal_shortlist(user=other_client, proposal_id=proposal.pk)
     with pytest.raises(PermissionDenied):
-        services.proposal_shortlist(user=member, proposal_id=proposal.pk)
+        proposal_shortlist(user=member, proposal_id=proposal.pk)
     with pytest.raises(NotFound):
-        services.proposal_withdraw(user=owner, proposal_id=proposal.pk)
-    assert services.proposal_shortlist(user=owner, proposal_id=proposal.pk).status == "shortlisted"
-    assert services.proposal_decline(user=owner, proposal_id=proposal.pk).status == "declined"
+        proposal_withdraw(user=owner, proposal_id=proposal.pk)
+    assert proposal_shortlist(user=owner, proposal_id=proposal.pk).status == "shortlisted"
+    assert proposal_decline(user=owner, proposal_id=proposal.pk).status == "declined"
     assert Notification.objects.filter(user=freelancer, kind="proposal_declined").exists()
     with pytest.raises(DomainError) as excinfo:
-        services.proposal_shortlist(user=owner, proposal_id=proposal.pk)
+        proposal_shortlist(user=owner, proposal_id=proposal.pk)
     assert codes(excinfo) == "invalid_transition"
 
 
 def test_mark_hired_from_submitted_or_shortlisted_only(organization, freelancer, owner):
     proposal = submit(freelancer, JobFactory(organization=organization))
-    services.proposal_shortlist(user=owner, proposal_id=proposal.pk)
-    services.proposal_mark_hired(proposal=proposal)
+    proposal_shortlist(user=owner, proposal_id=proposal.pk)
+    proposal_mark_hired(proposal=proposal)
     assert proposal.status == Proposal.Status.HIRED
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.HIRED
     withdrawn = ProposalFactory(status=Proposal.Status.WITHDRAWN)
     with pytest.raises(DomainError) as excinfo:
-        services.proposal_mark_hired(proposal=withdrawn)
+        proposal_mark_hired(proposal=withdrawn)
     assert codes(excinfo) == "invalid_transition"
 
 
@@ -395,9 +403,9 @@ def test_the_window_refresh_follows_daylight_saving(organization):
     closed = JobFactory(
         organization=organization, status=Job.Status.CLOSED, close_reason="filled", work_utc_start_minute=0
     )
-    assert services.job_windows_refresh() == 1
+    assert job_windows_refresh() == 1
     job.refresh_from_db()
     closed.refresh_from_db()
     assert job.work_utc_start_minute in (480, 540)  # 09:00 Lisbon in summer or winter
     assert closed.work_utc_start_minute == 0
-    assert services.job_windows_refresh() == 0
+    assert job_windows_refresh() == 0

@@ -6,8 +6,7 @@ filter through a GIN-indexed int[] with `@>`; no count(*) (page size + 1 tells w
 column is never loaded. See ENVIRONMENT.md "Search at marketplace scale" for the measurements behind each choice.
 
 SQLite (the embedded default): the same filters, with words matched by icontains over title, description and skill
-names, skills through the many-to-many table, and a simple weighted score (title above skills above description).
-"""
+names, skills through the many-to-many table, and a simple weighted score (title above skills above description)."""
 
 import dataclasses
 import datetime as dt
@@ -22,43 +21,10 @@ from django.utils import timezone
 from accounts.models import FreelancerProfile, ProfileLanguage
 from jobs.models import Job, TalentIndex
 from jobs.overlap import MINUTES_PER_DAY, overlap_hours, window_to_utc
+from jobs.search.index import SEARCH_CONFIG
+from jobs.search.params import JobSearchParams, TalentSearchParams
 
-SEARCH_CONFIG = "english"
 MAX_WORDS = 8
-
-
-@dataclasses.dataclass(frozen=True)
-class JobSearchParams:
-    q: str = ""
-    skill_ids: tuple[int, ...] = ()
-    budget_type: str = ""
-    budget_min_cents: int | None = None
-    budget_max_cents: int | None = None
-    experience_levels: tuple[str, ...] = ()
-    durations: tuple[str, ...] = ()
-    fits_my_hours: bool = False
-    posted_within_days: int | None = None
-    sort: str = "relevance"
-    page: int = 1
-    # Saved searches: only jobs published after this moment.
-    published_after: dt.datetime | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class TalentSearchParams:
-    timezone: str
-    q: str = ""
-    skill_ids: tuple[int, ...] = ()
-    rate_min_cents: int | None = None
-    rate_max_cents: int | None = None
-    country: str = ""
-    languages: tuple[str, ...] = ()
-    min_score: int | None = None
-    work_start: dt.time = dt.time(9, 0)
-    work_end: dt.time = dt.time(17, 0)
-    min_overlap_hours: int = 0
-    sort: str = "relevance"
-    page: int = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,9 +73,6 @@ def _slice(queryset_or_list, page: int, page_size: int) -> tuple[list, bool]:
     offset = (page - 1) * page_size
     rows = list(queryset_or_list[offset : offset + page_size + 1])
     return rows[:page_size], len(rows) > page_size
-
-
-# --- Jobs ---
 
 
 def _job_filters(queryset: QuerySet[Job], params: JobSearchParams, window: tuple[int, int] | None) -> QuerySet[Job]:
@@ -213,9 +176,6 @@ def job_search(*, params: JobSearchParams, user, page_size: int | None = None) -
         for job in jobs
     ]
     return SearchPage(results=hits, page=params.page, has_more=has_more)
-
-
-# --- Talent ---
 
 
 def _talent_order(params: TalentSearchParams, rank_available: bool, rate: str, score: str, tiebreak: list[str]):

@@ -1,51 +1,31 @@
-"""Every write to accounts: sign-up completion, profiles, organizations and their members."""
+"""Freelancer profiles and the user's name: checks shared by page, API and service, skills, languages, portfolio,
+the working window."""
 
-import secrets
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from PIL import Image, UnidentifiedImageError
-from rest_framework.authtoken.models import Token
 
 from accounts.models import (
     FreelancerProfile,
-    Membership,
-    Organization,
-    OrganizationInvitation,
     PortfolioItem,
     ProfileLanguage,
-    Role,
     Skill,
     User,
 )
-from accounts.permissions import OrgPerm, may_grant_role, may_manage_member, role_allows
-from kernel.errors import DomainError, NotFound, PermissionDenied
-
-
-class Intent:
-    HIRE = "hire"
-    WORK = "work"
-    CHOICES = [(HIRE, "I want to hire"), (WORK, "I want to work")]
-
+from kernel.errors import DomainError, NotFound
 
 # Image formats a portfolio accepts, as Pillow names them after reading the bytes.
 PORTFOLIO_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
+
 _KEEP = object()  # "leave this field as it is" in partial updates (None is a real value for some fields)
-
-
-# --- Validation shared by the page form, the API serializer and the services themselves ---
 
 
 def validate_hourly_rate_cents(cents: int | None) -> None:
@@ -129,9 +109,6 @@ def profile_clean(*, hourly_rate_cents: int | None, timezone: str, work_start: t
         raise ValidationError(errors)
 
 
-# --- Working window in UTC ---
-
-
 @dataclass(frozen=True)
 class UtcWindow:
     start_minute: int  # minute of the UTC day the window opens, 0..1439
@@ -174,9 +151,6 @@ def profile_refresh_utc_window(profile: FreelancerProfile) -> bool:
     return changed
 
 
-# --- Users and sides ---
-
-
 @transaction.atomic
 def user_update(*, user: User, first_name: str | object = _KEEP, last_name: str | object = _KEEP) -> User:
     fields = []
@@ -187,22 +161,6 @@ def user_update(*, user: User, first_name: str | object = _KEEP, last_name: str 
     if fields:
         user.save(update_fields=fields)
     return user
-
-
-def api_token_issue(*, request, email: str, password: str) -> str:
-    """The API token of the user with these credentials (made on first use); e-mail must be verified first."""
-    user = authenticate(request, email=email, password=password)
-    if user is None:
-        raise DomainError("invalid_credentials", "E-mail or password is not correct.", status=400)
-    if (
-        settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
-        and not EmailAddress.objects.filter(user=user, verified=True).exists()
-    ):
-        raise DomainError(
-            "email_not_verified", "Confirm your e-mail address first: follow the link we sent you.", status=403
-        )
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
 
 
 @transaction.atomic
@@ -218,42 +176,6 @@ def freelancer_profile_create(*, user: User, timezone: str = "UTC") -> Freelance
     user.__dict__.pop("is_freelancer", None)
     user.__dict__.pop("timezone_name", None)
     return profile
-
-
-@transaction.atomic
-def organization_create(*, owner: User, name: str, country: str = "", timezone: str = "UTC") -> Organization:
-    name = name.strip()
-    if not name:
-        raise DomainError("organization_name_required", "Give the organization a name.", status=400)
-    if timezone not in zoneinfo.available_timezones():
-        timezone = "UTC"
-    organization = Organization.objects.create(name=name, country=country, timezone=timezone)
-    Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
-    owner.__dict__.pop("is_client", None)
-    owner.__dict__.pop("timezone_name", None)
-    return organization
-
-
-@transaction.atomic
-def signup_complete(*, user: User, intent: str, organization_name: str = "", timezone: str = "UTC") -> None:
-    """What a new account gets for the side it chose; the other side can be added later.
-
-    Someone signing up to hire who was invited to an organization is joining that team: they get no one-person
-    business of their own unless they name one.
-    """
-    if intent == Intent.HIRE:
-        invited = OrganizationInvitation.objects.filter(
-            email__iexact=user.email, status=OrganizationInvitation.Status.PENDING
-        ).exists()
-        if organization_name or not invited:
-            organization_create(
-                owner=user, name=organization_name or f"{user.display_name}'s business", timezone=timezone
-            )
-    else:
-        freelancer_profile_create(user=user, timezone=timezone)
-
-
-# --- Freelancer profile ---
 
 
 @transaction.atomic
@@ -376,174 +298,3 @@ def portfolio_item_delete(*, profile: FreelancerProfile, item_id: int) -> None:
         storage = item.image.storage
         transaction.on_commit(lambda: storage.delete(image_name))
     item.delete()
-
-
-# --- Organizations and members ---
-
-
-def _membership_for_update(user: User, organization_id: int) -> Membership:
-    membership = (
-        Membership.objects.select_for_update().filter(user=user, organization_id=organization_id).first()
-        if user.is_authenticated
-        else None
-    )
-    if membership is None:
-        raise NotFound()
-    return membership
-
-
-def _require(membership: Membership, perm: OrgPerm) -> None:
-    if not role_allows(membership.role, perm):
-        raise PermissionDenied()
-
-
-@transaction.atomic
-def organization_update(
-    *,
-    actor: User,
-    organization_id: int,
-    name: str | object = _KEEP,
-    country: str | object = _KEEP,
-    timezone: str | object = _KEEP,
-) -> Organization:
-    _require(_membership_for_update(actor, organization_id), OrgPerm.MANAGE_ORGANIZATION)
-    organization = Organization.objects.select_for_update().get(pk=organization_id)
-    if name is not _KEEP:
-        if not str(name).strip():
-            raise ValidationError({"name": "Give the organization a name."})
-        organization.name = str(name).strip()
-    if country is not _KEEP:
-        organization.country = country
-    if timezone is not _KEEP:
-        try:
-            validate_timezone_name(timezone)
-        except ValidationError as exc:
-            raise ValidationError({"timezone": exc.error_list}) from exc
-        organization.timezone = timezone
-    organization.save()
-    return organization
-
-
-def _check_keeps_an_owner(target: Membership, new_role: str | None) -> None:
-    """An organization always keeps at least one owner: refuse to demote or remove the last one."""
-    if target.role != Role.OWNER or new_role == Role.OWNER:
-        return
-    owners = Membership.objects.select_for_update().filter(organization_id=target.organization_id, role=Role.OWNER)
-    if owners.count() <= 1:
-        raise DomainError("last_owner", "An organization needs at least one owner: make someone else owner first.")
-
-
-@transaction.atomic
-def member_change_role(*, actor: User, organization_id: int, membership_id: int, role: str) -> Membership:
-    actor_membership = _membership_for_update(actor, organization_id)
-    _require(actor_membership, OrgPerm.MANAGE_MEMBERS)
-    if role not in Role.values:
-        raise ValidationError({"role": f"“{role}” is not a role."})
-    target = Membership.objects.select_for_update().filter(organization_id=organization_id, pk=membership_id).first()
-    if target is None:
-        raise NotFound()
-    if not may_manage_member(actor_membership.role, target.role) or not may_grant_role(actor_membership.role, role):
-        raise DomainError("owner_only", "Only an owner can make someone an owner or change an owner's role.")
-    if target.role == role:
-        return target
-    _check_keeps_an_owner(target, role)
-    target.role = role
-    target.save(update_fields=["role"])
-    return target
-
-
-@transaction.atomic
-def member_remove(*, actor: User, organization_id: int, membership_id: int) -> None:
-    """Remove a member; anyone may also leave on their own (unless they are the last owner)."""
-    actor_membership = _membership_for_update(actor, organization_id)
-    target = Membership.objects.select_for_update().filter(organization_id=organization_id, pk=membership_id).first()
-    if target is None:
-        raise NotFound()
-    leaving = target.pk == actor_membership.pk
-    if not leaving:
-        _require(actor_membership, OrgPerm.MANAGE_MEMBERS)
-        if not may_manage_member(actor_membership.role, target.role):
-            raise DomainError("owner_only", "Only an owner can remove an owner.")
-    _check_keeps_an_owner(target, None)
-    target.delete()
-
-
-@transaction.atomic
-def invitation_create(*, actor: User, organization_id: int, email: str, role: str) -> OrganizationInvitation:
-    """Invite `email` to the organization with `role`; the e-mail with the accept link leaves after commit."""
-    actor_membership = _membership_for_update(actor, organization_id)
-    _require(actor_membership, OrgPerm.MANAGE_MEMBERS)
-    email = email.strip().lower()
-    if role not in Role.values:
-        raise ValidationError({"role": f"“{role}” is not a role."})
-    if not may_grant_role(actor_membership.role, role):
-        raise DomainError("owner_only", "Only an owner can invite someone as an owner.")
-    if Membership.objects.filter(organization_id=organization_id, user__email__iexact=email).exists():
-        raise DomainError("already_member", f"{email} is already a member of this organization.")
-    if OrganizationInvitation.objects.filter(
-        organization_id=organization_id, email=email, status=OrganizationInvitation.Status.PENDING
-    ).exists():
-        raise DomainError("already_invited", f"{email} already has a pending invitation.")
-    invitation = OrganizationInvitation.objects.create(
-        organization_id=organization_id, email=email, role=role, token=secrets.token_urlsafe(32), invited_by=actor
-    )
-    invitation_id = invitation.pk
-    transaction.on_commit(lambda: _send_invitation_email(invitation_id))
-    return invitation
-
-
-def _send_invitation_email(invitation_id: int) -> None:
-    invitation = (
-        OrganizationInvitation.objects.select_related("organization", "invited_by").filter(pk=invitation_id).first()
-    )
-    if invitation is None or invitation.status != OrganizationInvitation.Status.PENDING:
-        return
-    accept_url = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", args=[invitation.token])
-    context = {"invitation": invitation, "accept_url": accept_url, "SITE_NAME": settings.SITE_NAME}
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to join {invitation.organization.name}",
-        message=render_to_string("accounts/email/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
-    )
-
-
-@transaction.atomic
-def invitation_revoke(*, actor: User, organization_id: int, invitation_id: int) -> None:
-    _require(_membership_for_update(actor, organization_id), OrgPerm.MANAGE_MEMBERS)
-    invitation = (
-        OrganizationInvitation.objects.select_for_update()
-        .filter(organization_id=organization_id, pk=invitation_id)
-        .first()
-    )
-    if invitation is None:
-        raise NotFound()
-    if invitation.status != OrganizationInvitation.Status.PENDING:
-        raise DomainError("invitation_not_pending", "This invitation was already accepted or revoked.")
-    invitation.status = OrganizationInvitation.Status.REVOKED
-    invitation.save(update_fields=["status"])
-
-
-@transaction.atomic
-def invitation_accept(*, user: User, token: str) -> Membership:
-    """Join the organization the invitation names; the invitation must be pending and addressed to this user."""
-    invitation = OrganizationInvitation.objects.select_for_update().filter(token=token).first()
-    if invitation is None:
-        raise NotFound("This invitation link is not valid.")
-    if invitation.status != OrganizationInvitation.Status.PENDING:
-        raise DomainError("invitation_not_pending", "This invitation was already used or was revoked.")
-    if invitation.email.lower() != user.email.lower():
-        raise DomainError(
-            "invitation_email_mismatch",
-            f"This invitation was sent to {invitation.email}. Log in with that address to accept it.",
-        )
-    membership, created = Membership.objects.get_or_create(
-        organization_id=invitation.organization_id, user=user, defaults={"role": invitation.role}
-    )
-    if not created:
-        raise DomainError("already_member", "You are already a member of this organization.")
-    invitation.status = OrganizationInvitation.Status.ACCEPTED
-    invitation.accepted_at = dj_timezone.now()
-    invitation.save(update_fields=["status", "accepted_at"])
-    user.__dict__.pop("is_client", None)
-    return membership

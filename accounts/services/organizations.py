@@ -1,0 +1,117 @@
+"""Organizations and their members: details, roles, removal, and the rule that an organization keeps an owner."""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import (
+    Membership,
+    Organization,
+    Role,
+    User,
+)
+from accounts.permissions import OrgPerm, may_grant_role, may_manage_member, role_allows
+from accounts.services.profiles import _KEEP, validate_timezone_name
+from kernel.errors import DomainError, NotFound, PermissionDenied
+
+
+@transaction.atomic
+def organization_create(*, owner: User, name: str, country: str = "", timezone: str = "UTC") -> Organization:
+    name = name.strip()
+    if not name:
+        raise DomainError("organization_name_required", "Give the organization a name.", status=400)
+    if timezone not in zoneinfo.available_timezones():
+        timezone = "UTC"
+    organization = Organization.objects.create(name=name, country=country, timezone=timezone)
+    Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+    owner.__dict__.pop("is_client", None)
+    owner.__dict__.pop("timezone_name", None)
+    return organization
+
+
+def _membership_for_update(user: User, organization_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_for_update().filter(user=user, organization_id=organization_id).first()
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def _require(membership: Membership, perm: OrgPerm) -> None:
+    if not role_allows(membership.role, perm):
+        raise PermissionDenied()
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    actor: User,
+    organization_id: int,
+    name: str | object = _KEEP,
+    country: str | object = _KEEP,
+    timezone: str | object = _KEEP,
+) -> Organization:
+    _require(_membership_for_update(actor, organization_id), OrgPerm.MANAGE_ORGANIZATION)
+    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    if name is not _KEEP:
+        if not str(name).strip():
+            raise ValidationError({"name": "Give the organization a name."})
+        organization.name = str(name).strip()
+    if country is not _KEEP:
+        organization.country = country
+    if timezone is not _KEEP:
+        try:
+            validate_timezone_name(timezone)
+        except ValidationError as exc:
+            raise ValidationError({"timezone": exc.error_list}) from exc
+        organization.timezone = timezone
+    organization.save()
+    return organization
+
+
+def _check_keeps_an_owner(target: Membership, new_role: str | None) -> None:
+    """An organization always keeps at least one owner: refuse to demote or remove the last one."""
+    if target.role != Role.OWNER or new_role == Role.OWNER:
+        return
+    owners = Membership.objects.select_for_update().filter(organization_id=target.organization_id, role=Role.OWNER)
+    if owners.count() <= 1:
+        raise DomainError("last_owner", "An organization needs at least one owner: make someone else owner first.")
+
+
+@transaction.atomic
+def member_change_role(*, actor: User, organization_id: int, membership_id: int, role: str) -> Membership:
+    actor_membership = _membership_for_update(actor, organization_id)
+    _require(actor_membership, OrgPerm.MANAGE_MEMBERS)
+    if role not in Role.values:
+        raise ValidationError({"role": f"“{role}” is not a role."})
+    target = Membership.objects.select_for_update().filter(organization_id=organization_id, pk=membership_id).first()
+    if target is None:
+        raise NotFound()
+    if not may_manage_member(actor_membership.role, target.role) or not may_grant_role(actor_membership.role, role):
+        raise DomainError("owner_only", "Only an owner can make someone an owner or change an owner's role.")
+    if target.role == role:
+        return target
+    _check_keeps_an_owner(target, role)
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def member_remove(*, actor: User, organization_id: int, membership_id: int) -> None:
+    """Remove a member; anyone may also leave on their own (unless they are the last owner)."""
+    actor_membership = _membership_for_update(actor, organization_id)
+    target = Membership.objects.select_for_update().filter(organization_id=organization_id, pk=membership_id).first()
+    if target is None:
+        raise NotFound()
+    leaving = target.pk == actor_membership.pk
+    if not leaving:
+        _require(actor_membership, OrgPerm.MANAGE_MEMBERS)
+        if not may_manage_member(actor_membership.role, target.role):
+            raise DomainError("owner_only", "Only an owner can remove an owner.")
+    _check_keeps_an_owner(target, None)
+    target.delete()

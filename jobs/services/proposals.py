@@ -1,0 +1,200 @@
+"""Proposals: a freelancer's bid on a job and the client's shortlist, decline and hire."""
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import FreelancerProfile, Membership
+from accounts.permissions import OrgPerm
+from jobs.models import (
+    Invitation,
+    Job,
+    Proposal,
+    ProposalAnswer,
+    ProposalAttachment,
+    ProposalMilestone,
+)
+from jobs.services.jobs import _job_for_org_action, _transition
+from kernel.errors import DomainError, NotFound
+from kernel.uploads import check_upload
+from messaging.services import notify
+
+
+@dataclasses.dataclass(frozen=True)
+class MilestoneInput:
+    title: str
+    amount_cents: int
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    user,
+    job_id: int,
+    cover_letter: str,
+    estimated_duration: str,
+    rate_cents: int | None = None,
+    bid_cents: int | None = None,
+    milestones: Sequence[MilestoneInput] = (),
+    answers: dict[int, str] | None = None,
+    attachments: Sequence = (),
+) -> Proposal:
+    """Send a proposal. Holds a lock on the freelancer's profile row while counting the rolling week, so two
+    submissions at once cannot both be the last one allowed."""
+    profile = FreelancerProfile.objects.select_for_update().filter(user=user).first() if user.is_authenticated else None
+    if profile is None:
+        raise DomainError("freelancer_required", "Create your freelancer profile before sending proposals.")
+    job = Job.objects.select_related("organization").filter(pk=job_id).exclude(status=Job.Status.DRAFT).first()
+    if job is None:
+        raise NotFound()
+    if job.status == Job.Status.CLOSED:
+        raise DomainError("job_closed", "This job is closed and takes no more proposals.")
+    if Membership.objects.filter(user=user, organization_id=job.organization_id).exists():
+        raise DomainError("own_job", "You cannot send a proposal to your own organization's job.")
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(job=job, freelancer=profile)
+        .exclude(status=Invitation.Status.DECLINED)
+        .first()
+    )
+    if job.visibility == Job.Visibility.INVITE_ONLY and invitation is None:
+        raise DomainError("invitation_required", "This job takes proposals by invitation only.")
+    if Proposal.objects.filter(job=job, freelancer=profile, status__in=Proposal.LIVE).exists():
+        raise DomainError("proposal_exists", "You already have a live proposal on this job.")
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    if Proposal.objects.filter(freelancer=profile, created_at__gte=week_ago).count() >= settings.PROPOSALS_PER_WEEK:
+        raise DomainError(
+            "proposal_weekly_limit",
+            f"You can send at most {settings.PROPOSALS_PER_WEEK} proposals in 7 days. Try again later.",
+        )
+    if not cover_letter.strip():
+        raise DomainError("cover_letter_required", "Write a cover letter.", status=400)
+    questions = list(job.questions.all())
+    answers = {int(k): v.strip() for k, v in (answers or {}).items()}
+    if any(not answers.get(q.pk) for q in questions):
+        raise DomainError("answers_required", "Answer every screening question.", status=400)
+    if job.is_hourly:
+        if rate_cents is None or not settings.MIN_HOURLY_RATE_CENTS <= rate_cents <= settings.MAX_HOURLY_RATE_CENTS:
+            raise DomainError(
+                "rate_invalid",
+                f"Give an hourly rate between {settings.MIN_HOURLY_RATE_CENTS / 100:.2f} and "
+                f"{settings.MAX_HOURLY_RATE_CENTS / 100:.2f}.",
+                status=400,
+            )
+        bid_cents, milestones = None, ()
+    else:
+        if not bid_cents or bid_cents <= 0:
+            raise DomainError("bid_invalid", "Give a bid above zero.", status=400)
+        if not milestones or any(m.amount_cents <= 0 or not m.title.strip() for m in milestones):
+            raise DomainError(
+                "milestones_required", "Propose at least one milestone, each with a title and amount.", status=400
+            )
+        if sum(m.amount_cents for m in milestones) != bid_cents:
+            raise DomainError("milestones_sum_mismatch", "The milestones must add up to the bid.", status=400)
+        rate_cents = None
+    checked = [(uploaded, check_upload(uploaded)) for uploaded in attachments]
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                job=job,
+                freelancer=profile,
+                invitation=invitation,
+                cover_letter=cover_letter.strip(),
+                rate_cents=rate_cents,
+                bid_cents=bid_cents,
+                currency=job.currency,
+                estimated_duration=estimated_duration,
+            )
+    except IntegrityError as exc:  # the partial unique index, should a row slip past the check above
+        raise DomainError("proposal_exists", "You already have a live proposal on this job.") from exc
+    ProposalAnswer.objects.bulk_create(
+        [ProposalAnswer(proposal=proposal, question=q, text=answers[q.pk]) for q in questions]
+    )
+    ProposalMilestone.objects.bulk_create(
+        [
+            ProposalMilestone(proposal=proposal, title=m.title.strip(), amount_cents=m.amount_cents, position=i)
+            for i, m in enumerate(milestones)
+        ]
+    )
+    for uploaded, content_type in checked:
+        ProposalAttachment.objects.create(
+            proposal=proposal, file=uploaded, name=uploaded.name[:200], content_type=content_type, size=uploaded.size
+        )
+    if invitation is not None and invitation.status == Invitation.Status.PENDING:
+        invitation.status = Invitation.Status.ACCEPTED
+        invitation.responded_at = timezone.now()
+        invitation.save(update_fields=["status", "responded_at"])
+    if job.created_by_id:
+        notify(
+            user=job.created_by,
+            kind="proposal_received",
+            title=f"New proposal on “{job.title}” from {user.display_name}",
+            url=reverse("jobs:proposal_detail", args=[proposal.pk]),
+            reference=f"proposal:{proposal.pk}",
+        )
+    return proposal
+
+
+def _proposal_for_client(*, user, proposal_id: int) -> Proposal:
+    proposal = (
+        Proposal.objects.select_for_update().select_related("job", "freelancer__user").filter(pk=proposal_id).first()
+    )
+    if proposal is None:
+        raise NotFound()
+    _job_for_org_action(user=user, job_id=proposal.job_id, perm=OrgPerm.HIRE)
+    return proposal
+
+
+def _set_proposal_status(proposal: Proposal, status: str) -> None:
+    _transition(proposal, status)
+    proposal.status_changed_at = timezone.now()
+    proposal.save(update_fields=["status", "status_changed_at"])
+
+
+@transaction.atomic
+def proposal_shortlist(*, user, proposal_id: int) -> Proposal:
+    proposal = _proposal_for_client(user=user, proposal_id=proposal_id)
+    _set_proposal_status(proposal, Proposal.Status.SHORTLISTED)
+    return proposal
+
+
+@transaction.atomic
+def proposal_decline(*, user, proposal_id: int) -> Proposal:
+    proposal = _proposal_for_client(user=user, proposal_id=proposal_id)
+    _set_proposal_status(proposal, Proposal.Status.DECLINED)
+    notify(
+        user=proposal.freelancer.user,
+        kind="proposal_declined",
+        title=f"Your proposal on “{proposal.job.title}” was declined",
+        url=reverse("jobs:proposal_detail", args=[proposal.pk]),
+        reference=f"proposal:{proposal.pk}",
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, user, proposal_id: int) -> Proposal:
+    proposal = (
+        Proposal.objects.select_for_update().filter(pk=proposal_id, freelancer__user=user).first()
+        if user.is_authenticated
+        else None
+    )
+    if proposal is None:
+        raise NotFound()
+    _set_proposal_status(proposal, Proposal.Status.WITHDRAWN)
+    return proposal
+
+
+@transaction.atomic
+def proposal_mark_hired(*, proposal: Proposal) -> Proposal:
+    """Submitted or shortlisted → hired. For the contracts app, which has already checked who may hire; closing
+    the job as filled is the caller's choice (`job_close`)."""
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    _set_proposal_status(locked, Proposal.Status.HIRED)
+    proposal.status, proposal.status_changed_at = locked.status, locked.status_changed_at
+    return locked
