@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.models import FreelancerProfile
 from contracts import reputation
 from contracts.models import Contract, Feedback
-from jobs.services import talent_index_refresh
+from jobs.search.index import talent_index_refresh
 
 
 class Outcome(StrEnum):
