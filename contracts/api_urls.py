@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from contracts import api
@@ -55,4 +55,5 @@ urlpatterns = [
         name="api-contract-bonuses",
     ),
     *router.urls,
+    path("", include("contracts.api_urls_feedback")),
 ]

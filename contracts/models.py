@@ -606,3 +606,223 @@ class BillingDocument(models.Model):
         prefix = "INV" if self.kind == self.Kind.INVOICE else "ST"
         issuer = self.issuer_key.replace("user:", "U").replace("platform", "P")
         return f"{prefix}-{issuer}-{self.number:06d}"
+
+
+# --- Feedback, disputes (contracts/services/feedback.py, disputes.py) ---
+
+
+class Party(models.TextChoices):
+    """The two sides of a contract."""
+
+    CLIENT = "client", "Client"
+    FREELANCER = "freelancer", "Freelancer"
+
+
+class Feedback(models.Model):
+    """What one side of an ended contract says about the other: 1–5 on each criterion, a public comment and private
+    feedback for the platform. Public parts stay hidden (`revealed_at` null) until both sides have left theirs or
+    the window passes; only then may anyone but its author read them."""
+
+    Side = Party
+
+    # The criteria each side rates, in the order forms show them: (field, label about a freelancer, about a client).
+    CRITERIA = (
+        ("quality", "Quality of the work", "Clarity of the requirements"),
+        ("communication", "Communication", "Communication"),
+        ("timeliness", "Meeting deadlines", "Paying on time"),
+    )
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="feedback")
+    side = models.CharField(max_length=10, choices=Party.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    quality = models.PositiveSmallIntegerField()
+    communication = models.PositiveSmallIntegerField()
+    timeliness = models.PositiveSmallIntegerField()
+    # The mean of the criteria in tenths (4.7 stars is 47), computed once by the service that writes the row.
+    rating_tenths = models.PositiveSmallIntegerField()
+    public_comment = models.TextField(max_length=2000)
+    private_feedback = models.TextField(max_length=2000, blank=True)
+    # The freelancer's choice, on their own feedback: show what they earned on this contract in their work history.
+    show_earnings = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "side"], name="feedback_once_per_side"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 1, f"{name}__lte": 5}), name=f"feedback_{name}_1_5"
+                )
+                for name in ("quality", "communication", "timeliness")
+            ),
+        ]
+        indexes = [models.Index(fields=["revealed_at", "created_at"], name="feedback_reveal_idx")]
+
+    def __str__(self):
+        return f"feedback from the {self.get_side_display().lower()} on contract {self.contract_id}"
+
+    @property
+    def rating(self) -> str:
+        """The overall rating as people read it: "4.7"."""
+        return f"{self.rating_tenths // 10}.{self.rating_tenths % 10}"
+
+    @property
+    def criteria_ratings(self) -> list[tuple[str, int]]:
+        """(label, rating) per criterion, labelled for the side being rated."""
+        about_freelancer = self.side == Party.CLIENT
+        return [
+            (about_f if about_freelancer else about_c, getattr(self, name)) for name, about_f, about_c in self.CRITERIA
+        ]
+
+
+class Dispute(models.Model):
+    """A disagreement over money in a contract's escrow (a milestone's amount, or a timesheet's hours), frozen by a
+    payments hold from the moment it opens until one resolution settles it in one ledger entry.
+
+    One dispute per milestone, ever: a resolution releases or refunds all of the held money, so there is never
+    anything left to hold again (the re-activation a peer product suffered is refused by the constraint too)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a response"
+        RESPONDED = "responded", "Responded: the parties can settle or wait for staff"
+        ESCALATED = "escalated", "With staff for a decision"
+        RESOLVED = "resolved", "Resolved"
+
+    class Resolution(models.TextChoices):
+        AGREED = "agreed", "Settled by agreement"
+        RELEASED = "released", "Released to the freelancer"
+        REFUNDED = "refunded", "Refunded to the client"
+        SPLIT = "split", "Split between the parties"
+
+    ALLOWED = {
+        Status.OPEN: {Status.RESPONDED, Status.ESCALATED, Status.RESOLVED},
+        Status.RESPONDED: {Status.ESCALATED, Status.RESOLVED},
+        Status.ESCALATED: {Status.RESOLVED},
+        Status.RESOLVED: set(),
+    }
+    HISTORY = "events"
+    UNRESOLVED = (Status.OPEN, Status.RESPONDED, Status.ESCALATED)
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
+    milestone = models.OneToOneField(Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="dispute")
+    # Hourly: the disputed week, as a reference ("timesheet:40") until the timesheet model is on main.
+    subject_reference = models.CharField(max_length=120)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_by_side = models.CharField(max_length=10, choices=Party.choices)
+    reason = models.TextField(max_length=5000)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="USD")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    respond_by = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The payments hold freezing the money (its idempotency key names it for the saga).
+    hold_key = models.CharField(max_length=200, unique=True)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+    freelancer_cents = models.PositiveIntegerField(null=True, blank=True)
+    client_cents = models.PositiveIntegerField(null=True, blank=True)
+    resolution_reason = models.TextField(max_length=5000, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["status", "respond_by"], name="dispute_status_due_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="dispute_amount_positive"),
+            # The same money can be disputed once: one dispute per subject, whatever its state.
+            models.UniqueConstraint(fields=["subject_reference"], name="dispute_once_per_subject"),
+            models.CheckConstraint(
+                condition=Q(status="resolved", resolved_at__isnull=False, freelancer_cents__isnull=False)
+                | (~Q(status="resolved") & Q(resolved_at__isnull=True, freelancer_cents__isnull=True)),
+                name="dispute_resolved_iff_settled",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dispute #{self.pk}: {self.contract.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.UNRESOLVED
+
+    @property
+    def freelancer_lost(self) -> bool:
+        """Decided against the freelancer: they got less than half of the money held."""
+        return self.freelancer_cents is not None and self.freelancer_cents * 2 < self.amount_cents
+
+
+class DisputeEvent(StatusEvent):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
+
+    def __str__(self):
+        return f"dispute {self.dispute_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class DisputeEvidence(models.Model):
+    """A statement from one side (the opening reason's details, a response, more evidence), with files."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    side = models.CharField(max_length=10, choices=Party.choices)
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"evidence {self.pk} on dispute {self.dispute_id}"
+
+
+class EvidenceFile(StoredFile):
+    evidence = models.ForeignKey(DisputeEvidence, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="disputes/%Y/%m/")
+
+
+class SettlementOffer(models.Model):
+    """One side proposes how to split the held money; the other side accepts (which resolves the dispute) or not.
+    A newer offer replaces the proposer's pending one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Replaced or withdrawn"
+
+    ALLOWED = {
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
+        Status.ACCEPTED: set(),
+        Status.DECLINED: set(),
+        Status.WITHDRAWN: set(),
+    }
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="offers")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    side = models.CharField(max_length=10, choices=Party.choices)
+    freelancer_cents = models.PositiveIntegerField()
+    client_cents = models.PositiveIntegerField()
+    note = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "side"], condition=Q(status="pending"), name="settlement_one_pending_per_side"
+            )
+        ]
+
+    def __str__(self):
+        return f"settlement offer {self.pk} on dispute {self.dispute_id}"

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from contracts.services import billing, milestones, offers
+from contracts.services import billing, feedback, milestones, offers, score
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -44,3 +44,13 @@ def billing_contract_run(contract_id: int, now: str | None = None) -> dict:
         "failed": outcome.failed,
         "released": outcome.released,
     }
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def feedback_reveal_due() -> int:
+    return feedback.feedback_reveal_due()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def job_success_refresh_all() -> int:
+    return score.job_success_refresh_all()

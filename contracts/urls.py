@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from contracts import views
 
@@ -56,4 +56,5 @@ urlpatterns = [
     path("contracts/documents/<int:document_id>/", views.document_detail, name="document_detail"),
     path("contracts/documents/<int:document_id>/csv/", views.document_csv, name="document_csv"),
     path("contracts/documents/<int:document_id>/pdf/", views.document_pdf, name="document_pdf"),
+    path("", include("contracts.urls_feedback")),
 ]

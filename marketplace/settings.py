@@ -170,6 +170,9 @@ CELERY_BEAT_SCHEDULE = {
     # Closes Monday's weeks, retries failed charges daily and releases reviewed weeks: each step is due at an
     # instant, and the fan-out finds what is due every time it runs.
     "contracts-hourly-billing": {"task": "contracts.tasks.billing_cycle_fan_out", "schedule": timedelta(minutes=15)},
+    "contracts-feedback-reveal": {"task": "contracts.tasks.feedback_reveal_due", "schedule": timedelta(minutes=15)},
+    # Scores age (recent contracts count double): recompute daily; events recompute one freelancer at once.
+    "contracts-job-success-refresh": {"task": "contracts.tasks.job_success_refresh_all", "schedule": timedelta(days=1)},
 }
 
 # --- Auth and accounts (django-allauth)
@@ -366,3 +369,16 @@ MESSAGE_EMAIL_AFTER_MINUTES = env.int("MESSAGE_EMAIL_AFTER_MINUTES", default=10)
 MESSAGES_PER_MINUTE = env.int("MESSAGES_PER_MINUTE", default=30)
 MAX_MESSAGE_FILES = env.int("MAX_MESSAGE_FILES", default=5)
 CELERY_BEAT_SCHEDULE["kernel-outbox-drain"] = {"task": "kernel.tasks.outbox_drain", "schedule": timedelta(seconds=30)}
+# --- Feedback, the job success score and disputes (contracts/services/feedback.py, score.py, disputes.py) ---
+# A contract counts fully for this many days after it ended, half as much until the horizon, then not at all.
+JOB_SUCCESS_RECENT_DAYS = env.int("JOB_SUCCESS_RECENT_DAYS", default=365)
+JOB_SUCCESS_HORIZON_DAYS = env.int("JOB_SUCCESS_HORIZON_DAYS", default=730)
+# A contract still running after this many days, with money paid, counts as a success.
+JOB_SUCCESS_LONG_RUNNING_DAYS = env.int("JOB_SUCCESS_LONG_RUNNING_DAYS", default=90)
+# Each contract weighs what was paid into it, within these bounds (so one huge contract cannot decide alone).
+JOB_SUCCESS_MIN_WEIGHT_CENTS = env.int("JOB_SUCCESS_MIN_WEIGHT_CENTS", default=10_000)
+JOB_SUCCESS_MAX_WEIGHT_CENTS = env.int("JOB_SUCCESS_MAX_WEIGHT_CENTS", default=1_000_000)
+# The client's overall rating (in tenths of a star) at or above which a paid contract is a success, at or below
+# which it is a failure; between them it does not count.
+JOB_SUCCESS_GOOD_RATING_TENTHS = env.int("JOB_SUCCESS_GOOD_RATING_TENTHS", default=40)
+JOB_SUCCESS_POOR_RATING_TENTHS = env.int("JOB_SUCCESS_POOR_RATING_TENTHS", default=20)

@@ -49,6 +49,7 @@ class SkillFactory(factory.django.DjangoModelFactory):
 class FreelancerProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FreelancerProfile
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     headline = factory.Faker("job")
@@ -56,6 +57,12 @@ class FreelancerProfileFactory(factory.django.DjangoModelFactory):
     hourly_rate_cents = 5000
     country = "PT"
     timezone = "Europe/Lisbon"
+
+    @factory.post_generation
+    def skills(self, create, extracted, **kwargs):
+        """A complete profile (talent search lists only those) has a skill; pass skills=[...] to choose them."""
+        if create:
+            self.skills.set(extracted if extracted is not None else [SkillFactory()])
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -132,7 +139,7 @@ class JobFactory(factory.django.DjangoModelFactory):
             return
         from jobs.search.index import job_reindex
 
-        self.skills.set(extracted if extracted is not None else [SkillFactory(name="Python")])
+        self.skills.set(extracted if extracted is not None else [SkillFactory()])
         job_reindex(self)
 
 

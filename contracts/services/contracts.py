@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.permissions import OrgPerm, has_org_perm
 from contracts.models import Contract, ContractTermsChange, Milestone, PauseReason
+from contracts.services import score
 from contracts.services._common import notify_client, require_contract_client, require_party
 from contracts.services.time_entries import timers_stop_for_contract
 from contracts.services.weeks import WEEK, week_start_of
@@ -185,6 +186,8 @@ def contract_end(*, actor, contract_id: int, outcome: str, reason: str) -> Contr
         pause_reason="",
     )
     timers_stop_for_contract(contract=contract, at=now)
+    freelancer_id = contract.freelancer_id
+    transaction.on_commit(lambda: score.job_success_refresh(freelancer_id=freelancer_id))
     url = _url(contract)
     title = f"{actor.display_name} ended the contract “{contract.title}”"
     reference = ref(Kind.CONTRACT, contract.pk)

@@ -14,8 +14,20 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest, Least
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, ProfileLanguage
@@ -25,6 +37,9 @@ from jobs.search.index import SEARCH_CONFIG
 from jobs.search.params import JobSearchParams, TalentSearchParams
 
 MAX_WORDS = 8
+# Talent relevance multiplies the text rank by (this + job success score): a score of 100 counts 1.5 times a new
+# profile's rank (which counts as a score of RELEVANCE_SCORE_BASE), a score of 0 half as much.
+RELEVANCE_SCORE_BASE = 50
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,7 +198,21 @@ def _talent_order(params: TalentSearchParams, rank_available: bool, rate: str, s
         return [F(score).desc(nulls_last=True), *tiebreak]
     if params.sort == "rate":
         return [F(rate).asc(nulls_last=True), *tiebreak]
-    return ["-rank", *tiebreak] if rank_available else tiebreak
+    # Relevance weighs the job success score: with words, it scales the text rank; without, it orders alone.
+    weight = Value(RELEVANCE_SCORE_BASE) + Coalesce(F(score), Value(RELEVANCE_SCORE_BASE))
+    if rank_available:
+        return [ExpressionWrapper(F("rank") * weight, output_field=FloatField()).desc(), *tiebreak]
+    return [weight.desc(), *tiebreak]
+
+
+def _listed(prefix: str = "") -> Q:
+    """Only complete profiles are listed: a headline, an overview and an hourly rate (skills are checked by each
+    path; the zone and the working hours always have values)."""
+    return (
+        ~Q(**{f"{prefix}headline": ""})
+        & ~Q(**{f"{prefix}overview": ""})
+        & Q(**{f"{prefix}hourly_rate_cents__isnull": False})
+    )
 
 
 def talent_search(*, params: TalentSearchParams, page_size: int | None = None) -> SearchPage:
@@ -211,7 +240,7 @@ def talent_search(*, params: TalentSearchParams, page_size: int | None = None) -
 
 
 def _talent_ids_postgres(params: TalentSearchParams, window, page_size: int) -> tuple[list[int], bool]:
-    queryset = TalentIndex.objects.all()
+    queryset = TalentIndex.objects.filter(_listed("profile__")).exclude(skill_ids=[])
     if params.skill_ids:
         queryset = queryset.filter(skill_ids__contains=list(params.skill_ids))
     if params.languages:
@@ -233,7 +262,9 @@ def _talent_ids_postgres(params: TalentSearchParams, window, page_size: int) -> 
 
 
 def _talent_ids_sqlite(params: TalentSearchParams, window, page_size: int) -> tuple[list[int], bool]:
-    queryset = FreelancerProfile.objects.all()
+    queryset = FreelancerProfile.objects.filter(
+        _listed(), Exists(FreelancerProfile.skills.through.objects.filter(freelancerprofile_id=OuterRef("pk")))
+    )
     for skill_id in params.skill_ids:
         queryset = queryset.filter(
             Exists(

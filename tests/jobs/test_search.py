@@ -184,10 +184,8 @@ def names(page) -> list[str]:
 
 
 def indexed(**fields):
-    skills = fields.pop("skills", [])
     languages = fields.pop("languages", [])
     profile = FreelancerProfileFactory(**fields)
-    profile.skills.set(skills)
     for code in languages:
         ProfileLanguageFactory(profile=profile, code=code)
     talent_index_refresh(profile=profile)

@@ -1,0 +1,44 @@
+"""Forms for feedback and disputes: they parse what people typed; the services decide."""
+
+from django import forms
+
+from contracts.models import Feedback
+
+RATING_CHOICES = [(n, f"{n} of 5") for n in range(5, 0, -1)]
+
+
+class FeedbackForm(forms.Form):
+    """The criteria rated 1–5 (labelled for the side being rated), a public comment, private feedback."""
+
+    public_comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        label="Public comment",
+        help_text="Shown on the profile once both sides have left feedback, or when the feedback period ends.",
+    )
+    private_feedback = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        label="Private feedback for the platform",
+        help_text="Only our staff read this.",
+    )
+
+    def __init__(self, *args, about_freelancer: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        criteria = {}
+        for name, freelancer_label, client_label in Feedback.CRITERIA:
+            criteria[name] = forms.TypedChoiceField(
+                choices=RATING_CHOICES,
+                coerce=int,
+                widget=forms.RadioSelect,
+                label=freelancer_label if about_freelancer else client_label,
+            )
+        self.fields = {**criteria, **self.fields}
+        if not about_freelancer:
+            self.fields["show_earnings"] = forms.BooleanField(
+                required=False, label="Show what I earned on this contract in my work history"
+            )
+
+    def ratings(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name, _f, _c in Feedback.CRITERIA}
