@@ -133,6 +133,7 @@ def _reveal(contract: Contract, *, now: dt.datetime) -> int:
 def _tell_other_side(contract: Contract, *, side: str, author, revealed: bool) -> None:
     url = reverse("contracts:feedback", args=[contract.pk])
     reference = ref(Kind.CONTRACT, contract.pk)
+    kind = "feedback_published" if revealed else "feedback_received"
     if revealed:
         title = f"Feedback on “{contract.title}” is now public: read what {author.display_name} wrote"
     else:
@@ -142,12 +143,12 @@ def _tell_other_side(contract: Contract, *, side: str, author, revealed: bool) -
             f"(both become public together, or {days} days after the end)"
         )
     if side == Feedback.Side.CLIENT:
-        notify(user=contract.freelancer, kind="feedback", title=title, url=url, reference=reference)
+        notify(user=contract.freelancer, kind=kind, title=title, url=url, reference=reference)
     else:
         notify_client(
             organization_id=contract.organization_id,
             perm=OrgPerm.HIRE,
-            kind="feedback",
+            kind=kind,
             title=title,
             url=url,
             reference=reference,
