@@ -1,7 +1,10 @@
 """Accounts API: tokens, me, skills, public freelancer profiles, my profile, organizations and their members."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import get_object_or_404
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import (
@@ -166,8 +169,12 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
     def to_internal_value(self, data):
         # DRF's ImageField checks with Pillow too, but our rule (size limit, allowed formats, one message) is the
         # service's: take the raw file and let validate_image decide.
-        image = data.get("image") if hasattr(data, "get") else None
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # DRF's 400: "Invalid data. Expected a dictionary"
+        image = data.get("image")
         values = super().to_internal_value({k: v for k, v in data.items() if k != "image"})
+        if image and not isinstance(image, UploadedFile):
+            raise serializers.ValidationError({"image": ["Send the image as a file (multipart/form-data)."]})
         if image:
             try:
                 validate_image(image)

@@ -2,8 +2,15 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -29,6 +36,8 @@ from kernel.files import FileUrlField
 from kernel.pagination import CappedLimitOffsetPagination
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
+# Searches filter on a PostgreSQL int[] of skill ids: a larger number is no skill, and must not reach the database.
+SKILL_ID_MAX = 2**31 - 1
 ERROR = inline_serializer("JobsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 
 
@@ -50,6 +59,8 @@ class JobSerializer(serializers.ModelSerializer):
     skills = JobSkillSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
+    # "" until the job is closed: documented as such, not as outside the enum.
+    close_reason = serializers.ChoiceField(choices=Job.CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Job
@@ -166,7 +177,9 @@ class JobCloseSerializer(serializers.Serializer):
 
 class JobSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    skills = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=SKILL_ID_MAX), required=False, default=list
+    )
     budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices, required=False, allow_blank=True)
     budget_min_cents = serializers.IntegerField(required=False, min_value=0)
     budget_max_cents = serializers.IntegerField(required=False, min_value=0)
@@ -175,7 +188,7 @@ class JobSearchQuerySerializer(serializers.Serializer):
     fits_my_hours = serializers.BooleanField(required=False, default=False)
     posted_within = serializers.IntegerField(required=False, min_value=1, max_value=365)
     sort = serializers.ChoiceField(choices=["relevance", "newest"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=settings.SEARCH_MAX_PAGE, default=1)
 
     def to_params(self) -> JobSearchParams:
         data = self.validated_data
@@ -199,6 +212,7 @@ class JobHitSerializer(serializers.Serializer):
     overlap_hours = serializers.FloatField(allow_null=True, help_text="Daily overlap with your working hours.")
 
 
+@extend_schema_serializer(many=False)  # a page object, though `list` answers it
 class JobSearchPageSerializer(serializers.Serializer):
     results = JobHitSerializer(many=True)
     page = serializers.IntegerField()
@@ -296,7 +310,9 @@ class ProposalReviewSerializer(serializers.Serializer):
 
 class TalentQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    skills = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=SKILL_ID_MAX), required=False, default=list
+    )
     rate_min_cents = serializers.IntegerField(required=False, min_value=0)
     rate_max_cents = serializers.IntegerField(required=False, min_value=0)
     country = serializers.CharField(required=False, max_length=2, default="")
@@ -307,7 +323,7 @@ class TalentQuerySerializer(serializers.Serializer):
     timezone = serializers.CharField(required=False, default="", help_text="Default: your organization's.")
     min_overlap_hours = serializers.IntegerField(required=False, min_value=0, max_value=8, default=0)
     sort = serializers.ChoiceField(choices=["relevance", "score", "rate"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=settings.SEARCH_MAX_PAGE, default=1)
 
     def validate_timezone(self, value):
         return JobWriteSerializer().validate_timezone(value)
@@ -324,6 +340,7 @@ class TalentHitSerializer(serializers.Serializer):
     overlap_hours = serializers.FloatField()
 
 
+@extend_schema_serializer(many=False)  # a page object, though `list` answers it
 class TalentPageSerializer(serializers.Serializer):
     results = TalentHitSerializer(many=True)
     page = serializers.IntegerField()
@@ -335,6 +352,8 @@ class SavedSearchSerializer(serializers.ModelSerializer):
         model = SavedSearch
         fields = ["id", "name", "query", "created_at", "checked_until"]
         read_only_fields = ["id", "created_at", "checked_until"]
+        # The search's query string: required, empty meaning every new job.
+        extra_kwargs = {"query": {"required": True, "allow_blank": True}}
 
 
 def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
@@ -349,6 +368,7 @@ def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Ser
     )
 
 
+PaginatedJobListSerializer = _paginated("PaginatedJobListList", JobListSerializer)
 PaginatedJobInvitationSerializer = _paginated("PaginatedInvitationsOfJobList", JobInvitationSerializer)
 PaginatedProposalReviewSerializer = _paginated("PaginatedProposalReviewList", ProposalReviewSerializer)
 
@@ -407,7 +427,7 @@ class JobViewSet(viewsets.ViewSet):
         job = job_update(user=request.user, job_id=int(pk), fields=data.to_fields())
         return Response(JobSerializer(selectors.job_get(user=request.user, job_id=job.pk)).data)
 
-    @extend_schema(responses=JobListSerializer(many=True))
+    @extend_schema(responses=PaginatedJobListSerializer)
     @action(detail=False, methods=["get"])
     def mine(self, request):
         """Every job of the organizations where you may view jobs, newest first."""

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import (
     Membership,
@@ -16,9 +17,14 @@ from accounts.services.profiles import _KEEP, validate_timezone_name
 from kernel.errors import DomainError, NotFound, PermissionDenied
 
 
+def one_line(name: str) -> str:
+    """A name as one line of single spaces: it goes into e-mail subjects, where a line break is refused."""
+    return " ".join(name.split())
+
+
 @transaction.atomic
 def organization_create(*, owner: User, name: str, country: str = "", timezone: str = "UTC") -> Organization:
-    name = name.strip()
+    name = one_line(name)
     if not name:
         raise DomainError("organization_name_required", "Give the organization a name.", status=400)
     if timezone not in zoneinfo.available_timezones():
@@ -41,6 +47,26 @@ def _membership_for_update(user: User, organization_id: int) -> Membership:
     return membership
 
 
+def _memberships_for_update(actor: User, organization_id: int, membership_id: int) -> tuple[Membership, Membership]:
+    """The actor's membership and the target one, locked together in id order: two owners changing each other
+    at the same moment must not each lock their own row first and then wait for the other's (a deadlock)."""
+    rows = (
+        list(
+            Membership.objects.select_for_update()
+            .filter(organization_id=organization_id)
+            .filter(Q(user=actor) | Q(pk=membership_id))
+            .order_by("pk")
+        )
+        if actor.is_authenticated
+        else []
+    )
+    actor_membership = next((m for m in rows if m.user_id == actor.pk), None)
+    target = next((m for m in rows if m.pk == membership_id), None)
+    if actor_membership is None or target is None:
+        raise NotFound()
+    return actor_membership, target
+
+
 def _require(membership: Membership, perm: OrgPerm) -> None:
     if not role_allows(membership.role, perm):
         raise PermissionDenied()
@@ -58,9 +84,9 @@ def organization_update(
     _require(_membership_for_update(actor, organization_id), OrgPerm.MANAGE_ORGANIZATION)
     organization = Organization.objects.select_for_update().get(pk=organization_id)
     if name is not _KEEP:
-        if not str(name).strip():
+        if not one_line(str(name)):
             raise ValidationError({"name": "Give the organization a name."})
-        organization.name = str(name).strip()
+        organization.name = one_line(str(name))
     if country is not _KEEP:
         organization.country = country
     if timezone is not _KEEP:
@@ -84,13 +110,10 @@ def _check_keeps_an_owner(target: Membership, new_role: str | None) -> None:
 
 @transaction.atomic
 def member_change_role(*, actor: User, organization_id: int, membership_id: int, role: str) -> Membership:
-    actor_membership = _membership_for_update(actor, organization_id)
+    actor_membership, target = _memberships_for_update(actor, organization_id, membership_id)
     _require(actor_membership, OrgPerm.MANAGE_MEMBERS)
     if role not in Role.values:
         raise ValidationError({"role": f"“{role}” is not a role."})
-    target = Membership.objects.select_for_update().filter(organization_id=organization_id, pk=membership_id).first()
-    if target is None:
-        raise NotFound()
     if not may_manage_member(actor_membership.role, target.role) or not may_grant_role(actor_membership.role, role):
         raise DomainError("owner_only", "Only an owner can make someone an owner or change an owner's role.")
     if target.role == role:
@@ -104,10 +127,7 @@ def member_change_role(*, actor: User, organization_id: int, membership_id: int,
 @transaction.atomic
 def member_remove(*, actor: User, organization_id: int, membership_id: int) -> None:
     """Remove a member; anyone may also leave on their own (unless they are the last owner)."""
-    actor_membership = _membership_for_update(actor, organization_id)
-    target = Membership.objects.select_for_update().filter(organization_id=organization_id, pk=membership_id).first()
-    if target is None:
-        raise NotFound()
+    actor_membership, target = _memberships_for_update(actor, organization_id, membership_id)
     leaving = target.pk == actor_membership.pk
     if not leaving:
         _require(actor_membership, OrgPerm.MANAGE_MEMBERS)

@@ -76,11 +76,20 @@ def validate_image(upload: UploadedFile) -> None:
             f"{settings.MAX_IMAGE_BYTES / 1_048_576:.1f} MB.",
             code="image_too_large",
         )
+    too_many_pixels = ValidationError(
+        f"The image has too many pixels; the limit is {settings.MAX_IMAGE_PIXELS / 1_000_000:g} megapixels.",
+        code="image_too_large",
+    )
     try:
         upload.seek(0)
         with Image.open(upload) as img:
+            # The header says how large the picture is: refuse a decompression bomb before decoding anything.
+            if img.width * img.height > settings.MAX_IMAGE_PIXELS:
+                raise too_many_pixels
             img.verify()
             image_format = img.format
+    except Image.DecompressionBombError as exc:
+        raise too_many_pixels from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
             "This file is not an image we can read. Upload a JPEG, PNG, GIF or WebP picture.", code="invalid_image"

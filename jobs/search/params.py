@@ -7,6 +7,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
 
 from accounts.models import Skill
@@ -97,7 +98,7 @@ class JobSearchForm(forms.Form):
         choices=POSTED_WITHIN, required=False, coerce=int, empty_value=None, label="Posted"
     )
     sort = forms.ChoiceField(choices=[("relevance", "Relevance"), ("newest", "Newest")], required=False)
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=settings.SEARCH_MAX_PAGE, required=False, widget=forms.HiddenInput)
 
     def to_params(self) -> JobSearchParams:
         data = self.cleaned_data if self.is_valid() else {}
@@ -142,7 +143,7 @@ class TalentSearchForm(forms.Form):
     sort = forms.ChoiceField(
         choices=[("relevance", "Relevance"), ("score", "Job success score"), ("rate", "Lowest rate")], required=False
     )
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=settings.SEARCH_MAX_PAGE, required=False, widget=forms.HiddenInput)
 
     def clean_languages(self):
         return tuple(code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip())

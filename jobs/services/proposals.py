@@ -88,8 +88,13 @@ def proposal_submit(
             )
         bid_cents, milestones = None, ()
     else:
-        if not bid_cents or bid_cents <= 0:
-            raise DomainError("bid_invalid", "Give a bid above zero.", status=400)
+        # One cap for a fixed price, whether proposed here or offered as a contract.
+        if not bid_cents or not 0 < bid_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
+            raise DomainError(
+                "bid_invalid",
+                f"Give a bid above zero and at most {settings.MAX_CONTRACT_AMOUNT_CENTS / 100:,.2f}.",
+                status=400,
+            )
         if not milestones or any(m.amount_cents <= 0 or not m.title.strip() for m in milestones):
             raise DomainError(
                 "milestones_required", "Propose at least one milestone, each with a title and amount.", status=400
