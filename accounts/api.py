@@ -39,6 +39,7 @@ from accounts.services.profiles import (
     user_update,
 )
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.money import CentsField
 from kernel.transitions import AllowedTransitionsField
 
 # The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
@@ -208,7 +209,7 @@ class MyProfileSerializer(PublicProfileSerializer):
     )
     languages = LanguageSerializer(many=True, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
-    hourly_rate_cents = serializers.IntegerField(required=False, allow_null=True)
+    hourly_rate_cents = CentsField(required=False, allow_null=True)
 
     class Meta(PublicProfileSerializer.Meta):
         fields = [*PublicProfileSerializer.Meta.fields, "skill_ids"]

@@ -59,16 +59,16 @@ def _offer_source(request):
 def _offer_initial(proposal, profile) -> tuple[dict, list[dict]]:
     initial = {"start_date": timezone.localdate(), "contract_type": "hourly", "weekly_limit_hours": 40}
     if profile.hourly_rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(profile.hourly_rate_cents)
+        initial["hourly_rate"] = profile.hourly_rate_cents
     if proposal is None:
         return initial, []
     job = proposal.job
     initial.update(title=job.title, contract_type=job.budget_type)
     if proposal.rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(proposal.rate_cents)
+        initial["hourly_rate"] = proposal.rate_cents
     if proposal.bid_cents:
-        initial["total"] = forms.to_dollars(proposal.bid_cents)
-    rows = [{"title": m.title, "amount": forms.to_dollars(m.amount_cents)} for m in proposal.milestones.all()]
+        initial["total"] = proposal.bid_cents
+    rows = [{"title": m.title, "amount": m.amount_cents} for m in proposal.milestones.all()]
     return initial, rows
 
 

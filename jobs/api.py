@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,6 +26,7 @@ from jobs.services.proposals import (
     proposal_withdraw,
 )
 from jobs.services.saved_searches import saved_search_create, saved_search_delete
+from kernel.money import CentsField
 from kernel.pagination import CappedLimitOffsetPagination
 from kernel.transitions import AllowedTransitionsField
 
@@ -125,9 +127,9 @@ class JobWriteSerializer(serializers.Serializer):
     skill_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     category = serializers.ChoiceField(choices=Skill.Category.choices)
     budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices)
-    rate_min_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    rate_max_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    fixed_amount_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    rate_min_cents = CentsField(required=False, allow_null=True)
+    rate_max_cents = CentsField(required=False, allow_null=True)
+    fixed_amount_cents = CentsField(required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
     duration = serializers.ChoiceField(choices=Duration.choices)
     experience_level = serializers.ChoiceField(choices=ExperienceLevel.choices)
     visibility = serializers.ChoiceField(choices=Job.Visibility.choices, default=Job.Visibility.PUBLIC)
@@ -199,7 +201,8 @@ class JobSearchQuerySerializer(serializers.Serializer):
 
 class JobHitSerializer(serializers.Serializer):
     job = JobListSerializer()
-    overlap_hours = serializers.FloatField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_minutes = serializers.IntegerField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_hours = serializers.FloatField(allow_null=True, help_text="The same in hours (two decimals).")
 
 
 class JobSearchPageSerializer(serializers.Serializer):
@@ -235,7 +238,7 @@ class JobInvitationCreateSerializer(serializers.Serializer):
 
 class MilestoneSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    amount_cents = serializers.IntegerField(min_value=1)
+    amount_cents = CentsField(max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -287,8 +290,10 @@ class ProposalDetailSerializer(ProposalSerializer):
 class ProposalSubmitSerializer(serializers.Serializer):
     cover_letter = serializers.CharField(max_length=5000)
     estimated_duration = serializers.ChoiceField(choices=Duration.choices)
-    rate_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Hourly jobs.")
-    bid_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Fixed-price jobs.")
+    rate_cents = CentsField(required=False, allow_null=True, help_text="Hourly jobs.")
+    bid_cents = CentsField(
+        required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS, help_text="Fixed-price jobs."
+    )
     milestones = MilestoneSerializer(many=True, required=False, default=list)
     answers = AnswerSerializer(many=True, required=False, default=list)
 
@@ -307,7 +312,8 @@ class ProposalSubmitSerializer(serializers.Serializer):
 class ProposalReviewSerializer(serializers.Serializer):
     proposal = ProposalSerializer()
     job_success_score = serializers.IntegerField(source="proposal.freelancer.job_success_score", allow_null=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap of the freelancer's hours with the job's.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
 class TalentQuerySerializer(serializers.Serializer):
@@ -337,7 +343,8 @@ class TalentHitSerializer(serializers.Serializer):
     country = serializers.CharField(source="profile.country.code", allow_null=True)
     job_success_score = serializers.IntegerField(source="profile.job_success_score", allow_null=True)
     skills = JobSkillSerializer(source="profile.skills", many=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap with the working hours asked about.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
 class TalentPageSerializer(serializers.Serializer):
@@ -517,7 +524,8 @@ class JobViewSet(viewsets.ViewSet):
             selectors.proposals_for_review(user=request.user, job=job, sort=sort), request, view=self
         )
         payload = [
-            {"proposal": proposal, "overlap_hours": hours} for proposal, hours in selectors.with_overlap(page, job)
+            {"proposal": proposal, "overlap_minutes": minutes, "overlap_hours": round(minutes / 60, 2)}
+            for proposal, minutes in selectors.with_overlap(page, job)
         ]
         return paginator.get_paginated_response(ProposalReviewSerializer(payload, many=True).data)
 
