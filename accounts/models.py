@@ -236,6 +236,12 @@ class OrganizationInvitation(models.Model):
         ACCEPTED = "accepted", "Accepted"
         REVOKED = "revoked", "Revoked"
 
+    ALLOWED = {
+        Status.PENDING: {Status.ACCEPTED, Status.REVOKED},
+        Status.ACCEPTED: set(),
+        Status.REVOKED: set(),
+    }
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)

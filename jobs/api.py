@@ -33,7 +33,9 @@ from jobs.services.proposals import (
 )
 from jobs.services.saved_searches import saved_search_create, saved_search_delete
 from kernel.files import FileUrlField
+from kernel.money import CentsField
 from kernel.pagination import CappedLimitOffsetPagination
+from kernel.transitions import AllowedTransitionsField
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
 # Searches filter on a PostgreSQL int[] of skill ids: a larger number is no skill, and must not reach the database.
@@ -56,6 +58,7 @@ class QuestionSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
@@ -87,6 +90,7 @@ class JobSerializer(serializers.ModelSerializer):
             "work_minutes",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "close_reason",
             "close_note",
             "questions",
@@ -98,6 +102,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobListSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
 
@@ -119,6 +124,7 @@ class JobListSerializer(serializers.ModelSerializer):
             "visibility",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "created_at",
             "published_at",
         ]
@@ -132,9 +138,9 @@ class JobWriteSerializer(serializers.Serializer):
     skill_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     category = serializers.ChoiceField(choices=Skill.Category.choices)
     budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices)
-    rate_min_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    rate_max_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    fixed_amount_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    rate_min_cents = CentsField(required=False, allow_null=True)
+    rate_max_cents = CentsField(required=False, allow_null=True)
+    fixed_amount_cents = CentsField(required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
     duration = serializers.ChoiceField(choices=Duration.choices)
     experience_level = serializers.ChoiceField(choices=ExperienceLevel.choices)
     visibility = serializers.ChoiceField(choices=Job.Visibility.choices, default=Job.Visibility.PUBLIC)
@@ -209,7 +215,8 @@ class JobSearchQuerySerializer(serializers.Serializer):
 
 class JobHitSerializer(serializers.Serializer):
     job = JobListSerializer()
-    overlap_hours = serializers.FloatField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_minutes = serializers.IntegerField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_hours = serializers.FloatField(allow_null=True, help_text="The same in hours (two decimals).")
 
 
 @extend_schema_serializer(many=False)  # a page object, though `list` answers it
@@ -220,11 +227,22 @@ class JobSearchPageSerializer(serializers.Serializer):
 
 
 class JobInvitationSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
 
     class Meta:
         model = Invitation
-        fields = ["id", "job", "job_title", "freelancer", "message", "status", "created_at", "responded_at"]
+        fields = [
+            "id",
+            "job",
+            "job_title",
+            "freelancer",
+            "message",
+            "status",
+            "allowed_transitions",
+            "created_at",
+            "responded_at",
+        ]
         read_only_fields = fields
 
 
@@ -235,7 +253,7 @@ class JobInvitationCreateSerializer(serializers.Serializer):
 
 class MilestoneSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    amount_cents = serializers.IntegerField(min_value=1)
+    amount_cents = CentsField(max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -250,6 +268,7 @@ class AnswerReadSerializer(serializers.Serializer):
 
 
 class ProposalSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
     freelancer_name = serializers.CharField(source="freelancer.user.display_name", read_only=True)
 
@@ -267,6 +286,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "currency",
             "estimated_duration",
             "status",
+            "allowed_transitions",
             "created_at",
             "status_changed_at",
         ]
@@ -285,8 +305,10 @@ class ProposalDetailSerializer(ProposalSerializer):
 class ProposalSubmitSerializer(serializers.Serializer):
     cover_letter = serializers.CharField(max_length=5000)
     estimated_duration = serializers.ChoiceField(choices=Duration.choices)
-    rate_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Hourly jobs.")
-    bid_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Fixed-price jobs.")
+    rate_cents = CentsField(required=False, allow_null=True, help_text="Hourly jobs.")
+    bid_cents = CentsField(
+        required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS, help_text="Fixed-price jobs."
+    )
     milestones = MilestoneSerializer(many=True, required=False, default=list)
     answers = AnswerSerializer(many=True, required=False, default=list)
 
@@ -305,7 +327,8 @@ class ProposalSubmitSerializer(serializers.Serializer):
 class ProposalReviewSerializer(serializers.Serializer):
     proposal = ProposalSerializer()
     job_success_score = serializers.IntegerField(source="proposal.freelancer.job_success_score", allow_null=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap of the freelancer's hours with the job's.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
 class TalentQuerySerializer(serializers.Serializer):
@@ -337,7 +360,8 @@ class TalentHitSerializer(serializers.Serializer):
     country = serializers.CharField(source="profile.country.code", allow_null=True)
     job_success_score = serializers.IntegerField(source="profile.job_success_score", allow_null=True)
     skills = JobSkillSerializer(source="profile.skills", many=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap with the working hours asked about.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
 @extend_schema_serializer(many=False)  # a page object, though `list` answers it
@@ -521,7 +545,8 @@ class JobViewSet(viewsets.ViewSet):
             selectors.proposals_for_review(user=request.user, job=job, sort=sort), request, view=self
         )
         payload = [
-            {"proposal": proposal, "overlap_hours": hours} for proposal, hours in selectors.with_overlap(page, job)
+            {"proposal": proposal, "overlap_minutes": minutes, "overlap_hours": round(minutes / 60, 2)}
+            for proposal, minutes in selectors.with_overlap(page, job)
         ]
         return paginator.get_paginated_response(ProposalReviewSerializer(payload, many=True).data)
 

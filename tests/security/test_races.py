@@ -18,15 +18,15 @@ def test_two_owners_demoting_each_other_do_not_deadlock(monkeypatch):
     first, second = (MembershipFactory(organization=organization, role=Role.OWNER) for _ in range(2))
     # Both requests reach their permission check together: any lock each took before it is held by then.
     both_checked = threading.Barrier(2, timeout=2)
-    checked_once = organizations._require
+    check = organizations.require_access
 
-    def require_together(membership, perm):
+    def check_together(**kwargs):
         # The other request may be waiting on a lock this one holds: then go on without it.
         with contextlib.suppress(threading.BrokenBarrierError):
             both_checked.wait()
-        checked_once(membership, perm)
+        check(**kwargs)
 
-    monkeypatch.setattr(organizations, "_require", require_together)
+    monkeypatch.setattr(organizations, "require_access", check_together)
 
     def demote(actor: Membership, target: Membership):
         return lambda: organizations.member_change_role(
