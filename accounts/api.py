@@ -1,6 +1,9 @@
 """Accounts API: tokens, me, skills, public freelancer profiles, my profile, organizations and their members."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import get_object_or_404
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import (
@@ -39,6 +42,7 @@ from accounts.services.profiles import (
 )
 from kernel.errors import DomainError, NotFound, PermissionDenied
 from kernel.files import FileUrlField
+from kernel.money import CentsField
 from kernel.transitions import AllowedTransitionsField
 
 # The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
@@ -150,8 +154,12 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
     def to_internal_value(self, data):
         # DRF's ImageField checks with Pillow too, but our rule (size limit, allowed formats, one message) is the
         # service's: take the raw file and let portfolio_item_add decide.
-        image = data.get("image") if hasattr(data, "get") else None
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # DRF's 400: "Invalid data. Expected a dictionary"
+        image = data.get("image")
         values = super().to_internal_value({k: v for k, v in data.items() if k != "image"})
+        if image and not isinstance(image, UploadedFile):
+            raise serializers.ValidationError({"image": ["Send the image as a file (multipart/form-data)."]})
         if image:
             values["image"] = image
         return values
@@ -219,7 +227,7 @@ class MyProfileSerializer(PublicProfileSerializer):
     )
     languages = LanguageSerializer(many=True, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
-    hourly_rate_cents = serializers.IntegerField(required=False, allow_null=True)
+    hourly_rate_cents = CentsField(required=False, allow_null=True)
 
     class Meta(PublicProfileSerializer.Meta):
         fields = [*PublicProfileSerializer.Meta.fields, "skill_ids"]

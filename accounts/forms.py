@@ -1,5 +1,4 @@
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
@@ -16,6 +15,7 @@ from accounts.models import FreelancerProfile, Organization, ProfileLanguage, Ro
 from accounts.services.profiles import profile_clean, validate_image, validate_timezone_name
 from accounts.services.signup import Intent
 from kernel.errors import InvalidInput
+from kernel.money import MoneyField, format_money
 from kernel.pages import add_refusal, checked
 
 
@@ -103,13 +103,7 @@ class ProfileForm(forms.Form):
     overview = forms.CharField(
         widget=forms.Textarea, max_length=5000, required=False, help_text="What you do, for whom, and how you work."
     )
-    hourly_rate = forms.DecimalField(
-        label="Hourly rate (USD)",
-        max_digits=8,
-        decimal_places=2,
-        required=False,
-        help_text="",
-    )
+    hourly_rate = MoneyField(label="Hourly rate (USD)", required=False)
     country = LazyTypedChoiceField(choices=[("", "—")] + list(countries), required=False)
     timezone = forms.CharField(label="Time zone", max_length=64, widget=_timezone_widget())
     work_start = forms.TimeField(label="Working hours start", widget=forms.TimeInput(attrs={"type": "time"}))
@@ -126,9 +120,8 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        low, high = settings.MIN_HOURLY_RATE_CENTS / 100, settings.MAX_HOURLY_RATE_CENTS / 100
-        self.fields["hourly_rate"].help_text = f"In dollars, between ${low:,.2f} and ${high:,.2f}."
-        self.fields["hourly_rate"].widget.attrs.update({"min": f"{low:.2f}", "max": f"{high:.2f}", "step": "0.01"})
+        low, high = format_money(settings.MIN_HOURLY_RATE_CENTS), format_money(settings.MAX_HOURLY_RATE_CENTS)
+        self.fields["hourly_rate"].help_text = f"In dollars, between {low} and {high}."
         self.fields["availability_hours_per_week"].max_value = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
         self.fields["availability_hours_per_week"].widget.attrs["max"] = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
 
@@ -138,7 +131,7 @@ class ProfileForm(forms.Form):
         return {
             "headline": profile.headline,
             "overview": profile.overview,
-            "hourly_rate": (Decimal(rate) / 100).quantize(Decimal("0.01")) if rate is not None else None,
+            "hourly_rate": rate,
             "country": profile.country.code or "",
             "timezone": profile.timezone,
             "work_start": profile.work_start,
@@ -156,10 +149,7 @@ class ProfileForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        rate = data.get("hourly_rate")
-        data["hourly_rate_cents"] = (
-            int((rate * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)) if rate is not None else None
-        )
+        data["hourly_rate_cents"] = data.get("hourly_rate")
         if {"timezone", "work_start", "work_end"} <= data.keys():
             try:
                 profile_clean(

@@ -157,7 +157,6 @@ def freelancer_public(request, profile_id: int):
         "is_owner": request.user.is_authenticated and profile.user_id == request.user.pk,
         "can_hire": profile.user_id != request.user.pk and bool(organization_ids_with(request.user, OrgPerm.HIRE)),
         "local_time_there": f"{dj_timezone.now().astimezone(zoneinfo.ZoneInfo(profile.timezone)):%H:%M}",
-        "rate": f"{profile.hourly_rate_cents / 100:,.2f}" if profile.hourly_rate_cents is not None else None,
     }
     return render(request, "accounts/freelancer_public.html", context)
 

@@ -4,6 +4,7 @@ Reads are scoped by the selectors (not a party → 404); who may act is decided 
 role → 403); a transition the rules refuse is 409 with a stable code (e.g. "milestone_not_funded").
 """
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -98,9 +99,9 @@ class OfferCreateSerializer(serializers.Serializer):
     freelancer = serializers.IntegerField(required=False, help_text="…or straight to this freelancer profile id.")
     title = serializers.CharField(max_length=200)
     contract_type = serializers.ChoiceField(choices=ContractType.choices)
-    hourly_rate_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    hourly_rate_cents = CentsField(required=False, allow_null=True)
     weekly_limit_hours = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=32767)
-    total_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2_147_483_647)
+    total_cents = CentsField(required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
     start_date = serializers.DateField()
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     milestones = MilestoneTermsSerializer(many=True, required=False, default=list)

@@ -38,7 +38,6 @@ urlpatterns = [
         views.milestone_reject_refund,
         name="milestone_reject_refund",
     ),
-    path("contracts/files/<int:file_id>/", views.submission_file, name="submission_file"),
     # Hourly contracts
     path("contracts/<int:contract_id>/timer/", views.timer_state, name="timer_state"),
     path("contracts/<int:contract_id>/timer/start/", views.timer_start, name="timer_start"),

@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -69,16 +69,16 @@ def _offer_source(request):
 def _offer_initial(proposal, profile) -> tuple[dict, list[dict]]:
     initial = {"start_date": timezone.localdate(), "contract_type": "hourly", "weekly_limit_hours": 40}
     if profile.hourly_rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(profile.hourly_rate_cents)
+        initial["hourly_rate"] = profile.hourly_rate_cents
     if proposal is None:
         return initial, []
     job = proposal.job
     initial.update(title=job.title, contract_type=job.budget_type)
     if proposal.rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(proposal.rate_cents)
+        initial["hourly_rate"] = proposal.rate_cents
     if proposal.bid_cents:
-        initial["total"] = forms.to_dollars(proposal.bid_cents)
-    rows = [{"title": m.title, "amount": forms.to_dollars(m.amount_cents)} for m in proposal.milestones.all()]
+        initial["total"] = proposal.bid_cents
+    rows = [{"title": m.title, "amount": m.amount_cents} for m in proposal.milestones.all()]
     return initial, rows
 
 
@@ -392,17 +392,6 @@ def milestone_reject_refund(request, milestone_id: int):
         forms.ReasonForm,
         milestone_services.milestone_reject_refund,
         "Refund rejected: the milestone is now disputed and its money stays in escrow.",
-    )
-
-
-@login_required
-def submission_file(request, file_id: int):
-    try:
-        attachment = selectors.submission_file_get(user=request.user, file_id=file_id)
-    except NotFound as exc:
-        raise Http404 from exc
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
     )
 
 

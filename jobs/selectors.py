@@ -5,8 +5,8 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from accounts.models import FreelancerProfile, Membership, Organization
 from accounts.permissions import OrgPerm, may, organization_ids_with
 from jobs.models import Invitation, Job, JobAttachment, Proposal, ProposalAttachment, SavedSearch, ScreeningQuestion
-from jobs.overlap import overlap_hours
 from jobs.search.query import overlap_minutes_expression
+from kernel.windows import UtcWindow, overlap_minutes
 
 PROPOSAL_SORTS = {
     "newest": ("-created_at", "-id"),
@@ -127,24 +127,21 @@ def proposals_for_review(*, user, job: Job, sort: str = "newest") -> QuerySet[Pr
             shared_minutes=overlap_minutes_expression(
                 "freelancer__work_utc_start_minute",
                 "freelancer__work_minutes",
-                job.work_utc_start_minute,
-                job.work_minutes,
+                UtcWindow(job.work_utc_start_minute, job.work_minutes),
             )
         )
         .order_by(*order)
     )
 
 
-def with_overlap(proposals, job: Job) -> list[tuple[Proposal, float]]:
-    """Each proposal beside its freelancer's daily overlap (hours) with the job's working window."""
+def with_overlap(proposals, job: Job) -> list[tuple[Proposal, int]]:
+    """Each proposal beside its freelancer's daily overlap (minutes) with the job's working window."""
+    job_window = UtcWindow(job.work_utc_start_minute, job.work_minutes)
     return [
         (
             proposal,
-            overlap_hours(
-                proposal.freelancer.work_utc_start_minute,
-                proposal.freelancer.work_minutes,
-                job.work_utc_start_minute,
-                job.work_minutes,
+            overlap_minutes(
+                UtcWindow(proposal.freelancer.work_utc_start_minute, proposal.freelancer.work_minutes), job_window
             ),
         )
         for proposal in proposals

@@ -16,7 +16,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import OrgPerm, may, may_grant_role
-from accounts.services.organizations import membership_for_action
+from accounts.services.organizations import membership_for_action, one_line
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.transitions import lock, register_actors, transition
 
@@ -47,10 +47,15 @@ def invitation_create(*, actor: User, organization_id: int, email: str, role: st
         raise DomainError("owner_only", "Only an owner can invite someone as an owner.")
     if Membership.objects.filter(organization_id=organization_id, user__email__iexact=email).exists():
         raise DomainError("already_member", f"{email} is already a member of this organization.")
-    if OrganizationInvitation.objects.filter(
-        organization_id=organization_id, email=email, status=OrganizationInvitation.Status.PENDING
-    ).exists():
+    pending = (
+        OrganizationInvitation.objects.select_for_update()
+        .filter(organization_id=organization_id, email=email, status=OrganizationInvitation.Status.PENDING)
+        .first()
+    )
+    if pending is not None and not pending.is_expired:
         raise DomainError("already_invited", f"{email} already has a pending invitation.")
+    if pending is not None:  # an expired link gives way to a fresh one
+        transition(pending, OrganizationInvitation.Status.REVOKED, actor=actor)
     invitation = OrganizationInvitation.objects.create(
         organization_id=organization_id, email=email, role=role, token=secrets.token_urlsafe(32), invited_by=actor
     )
@@ -67,8 +72,9 @@ def _send_invitation_email(invitation_id: int) -> None:
         return
     accept_url = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", args=[invitation.token])
     context = {"invitation": invitation, "accept_url": accept_url, "SITE_NAME": settings.SITE_NAME}
+    organization_name = one_line(invitation.organization.name)
     send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to join {invitation.organization.name}",
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to join {organization_name}",
         message=render_to_string("accounts/email/invitation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
@@ -96,6 +102,8 @@ def invitation_accept(*, user: User, token: str) -> Membership:
         raise NotFound("This invitation link is not valid.") from None
     if invitation.status != OrganizationInvitation.Status.PENDING:
         raise DomainError("invitation_not_pending", "This invitation was already used or was revoked.")
+    if invitation.is_expired:
+        raise DomainError("invitation_expired", "This invitation has expired: ask for a new one.")
     if invitation.email.lower() != user.email.lower():
         raise DomainError(
             "invitation_email_mismatch",

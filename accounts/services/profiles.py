@@ -2,13 +2,11 @@
 the working window."""
 
 import zoneinfo
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import time
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone as dj_timezone
 from PIL import Image, UnidentifiedImageError
 
 from accounts.models import (
@@ -19,6 +17,8 @@ from accounts.models import (
     User,
 )
 from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.money import format_money
+from kernel.windows import check_window, to_utc
 
 # Image formats a portfolio accepts, as Pillow names them after reading the bytes.
 PORTFOLIO_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
@@ -35,7 +35,7 @@ def validate_hourly_rate_cents(cents: int | None, *, field: str = "hourly_rate_c
         return
     low, high = settings.MIN_HOURLY_RATE_CENTS, settings.MAX_HOURLY_RATE_CENTS
     if not low <= cents <= high:
-        message = f"The hourly rate must be between ${low / 100:,.2f} and ${high / 100:,.2f}."
+        message = f"The hourly rate must be between {format_money(low)} and {format_money(high)}."
         raise InvalidInput("rate_out_of_bounds", errors={field: message})
 
 
@@ -43,21 +43,6 @@ def validate_timezone_name(name: str, *, field: str = "timezone") -> None:
     if name not in zoneinfo.available_timezones():
         message = f"“{name}” is not a time zone we know. Use an IANA name such as Europe/Lisbon or America/Bogota."
         raise InvalidInput("invalid_timezone", errors={field: message})
-
-
-def working_window_minutes(start: time, end: time) -> int:
-    """Length of the working window on the wall clock; an end before the start crosses midnight."""
-    start_min, end_min = start.hour * 60 + start.minute, end.hour * 60 + end.minute
-    return (end_min - start_min) % 1440
-
-
-def validate_working_hours(start: time, end: time, *, field: str = "work_end") -> None:
-    if start == end:
-        raise InvalidInput("empty_window", errors={field: "Working hours must start and end at different times."})
-    hours = settings.MAX_WORKING_WINDOW_MINUTES // 60
-    if working_window_minutes(start, end) > settings.MAX_WORKING_WINDOW_MINUTES:
-        message = f"Working hours can span at most {hours} hours (a window may cross midnight, e.g. 22:00–06:00)."
-        raise InvalidInput("window_too_long", errors={field: message})
 
 
 def validate_language_code(code: str, *, field: str = "languages") -> None:
@@ -73,11 +58,22 @@ def validate_image(upload: UploadedFile, *, field: str = "image") -> None:
             f"{settings.MAX_IMAGE_BYTES / 1_048_576:.1f} MB."
         )
         raise InvalidInput("image_too_large", errors={field: message})
+    too_many_pixels = InvalidInput(
+        "image_too_large",
+        errors={
+            field: f"The image has too many pixels; the limit is {settings.MAX_IMAGE_PIXELS / 1_000_000:g} megapixels."
+        },
+    )
     try:
         upload.seek(0)
         with Image.open(upload) as img:
+            # The header says how large the picture is: refuse a decompression bomb before decoding anything.
+            if img.width * img.height > settings.MAX_IMAGE_PIXELS:
+                raise too_many_pixels
             img.verify()
             image_format = img.format
+    except Image.DecompressionBombError as exc:
+        raise too_many_pixels from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         message = "This file is not an image we can read. Upload a JPEG, PNG, GIF or WebP picture."
         raise InvalidInput("invalid_image", errors={field: message}) from exc
@@ -94,7 +90,7 @@ def profile_clean(*, hourly_rate_cents: int | None, timezone: str, work_start: t
     for check in (
         lambda: validate_hourly_rate_cents(hourly_rate_cents),
         lambda: validate_timezone_name(timezone),
-        lambda: validate_working_hours(work_start, work_end),
+        lambda: check_window(work_start, work_end),
     ):
         try:
             check()
@@ -105,31 +101,8 @@ def profile_clean(*, hourly_rate_cents: int | None, timezone: str, work_start: t
         raise InvalidInput(refusals[0].code if len(refusals) == 1 else "profile_invalid", errors=errors)
 
 
-@dataclass(frozen=True)
-class UtcWindow:
-    start_minute: int  # minute of the UTC day the window opens, 0..1439
-    minutes: int  # length in real minutes (a DST change inside the window makes it differ from the wall clock)
-
-
-def utc_window(*, timezone: str, start: time, end: time, on: date) -> UtcWindow:
-    """The working window `start`–`end` in zone `timezone` on local date `on`, in UTC minutes."""
-    zone = zoneinfo.ZoneInfo(timezone)
-    start_local = datetime.combine(on, start, tzinfo=zone)
-    end_day = on if end > start else on + timedelta(days=1)
-    end_local = datetime.combine(end_day, end, tzinfo=zone)
-    start_utc, end_utc = start_local.astimezone(UTC), end_local.astimezone(UTC)
-    minutes = int((end_utc - start_utc).total_seconds() // 60)
-    return UtcWindow(start_minute=start_utc.hour * 60 + start_utc.minute, minutes=max(1, min(minutes, 1440)))
-
-
-def _today_in(zone_name: str) -> date:
-    return dj_timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
-
-
 def _apply_utc_window(profile: FreelancerProfile) -> None:
-    window = utc_window(
-        timezone=profile.timezone, start=profile.work_start, end=profile.work_end, on=_today_in(profile.timezone)
-    )
+    window = to_utc(timezone=profile.timezone, start=profile.work_start, end=profile.work_end)
     profile.work_utc_start_minute = window.start_minute
     profile.work_minutes = window.minutes
 

@@ -18,11 +18,11 @@ from jobs.models import (
     ProposalAnswer,
     ScreeningQuestion,
 )
-from jobs.overlap import window_to_utc
 from jobs.search.index import job_reindex
 from kernel.errors import DomainError, InvalidInput, PermissionDenied
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
+from kernel.windows import UtcWindow, check_window, to_utc
 from messaging.services import notify
 
 
@@ -64,6 +64,7 @@ def _check_job_fields(fields: JobFields) -> None:
         raise InvalidInput("job_title_required", errors={"title": "Give the job a title."})
     if not fields.skill_ids:
         raise InvalidInput("job_skills_required", errors={"skill_ids": "Choose at least one required skill."})
+    check_window(fields.work_start, fields.work_end)
     if not 0 <= fields.overlap_hours <= 8:
         raise InvalidInput(
             "job_overlap_range", errors={"overlap_hours": "Overlap must be between 0 and 8 hours a day."}
@@ -100,9 +101,8 @@ def _apply_job_fields(job: Job, fields: JobFields) -> None:
     job.timezone = fields.timezone or job.organization.timezone
     job.work_start = fields.work_start
     job.work_end = fields.work_end
-    job.work_utc_start_minute, job.work_minutes = window_to_utc(
-        start=fields.work_start, end=fields.work_end, tz_name=job.timezone
-    )
+    window = to_utc(timezone=job.timezone, start=fields.work_start, end=fields.work_end)
+    job.work_utc_start_minute, job.work_minutes = window.start_minute, window.minutes
     job.overlap_hours = fields.overlap_hours
 
 
@@ -242,8 +242,8 @@ def job_windows_refresh() -> int:
         "id", "timezone", "work_start", "work_end", "work_utc_start_minute", "work_minutes"
     )
     for job in live.iterator(chunk_size=500):
-        window = window_to_utc(start=job.work_start, end=job.work_end, tz_name=job.timezone)
-        if window != (job.work_utc_start_minute, job.work_minutes):
-            Job.objects.filter(pk=job.pk).update(work_utc_start_minute=window[0], work_minutes=window[1])
+        window = to_utc(timezone=job.timezone, start=job.work_start, end=job.work_end)
+        if window != UtcWindow(job.work_utc_start_minute, job.work_minutes):
+            Job.objects.filter(pk=job.pk).update(work_utc_start_minute=window.start_minute, work_minutes=window.minutes)
             changed += 1
     return changed

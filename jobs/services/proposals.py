@@ -102,17 +102,19 @@ def proposal_submit(
             raise InvalidInput("rate_invalid", errors={"rate_cents": f"Give an hourly rate between {low} and {high}."})
         bid_cents, milestones = None, ()
     else:
-        if not bid_cents or bid_cents <= 0:
-            raise InvalidInput("bid_invalid", errors={"bid_cents": "Give a bid above zero."})
+        # The same cap as the contract the bid would become (contracts' offer_terms_clean).
+        if not bid_cents or not 0 < bid_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
+            message = f"Give a bid above zero and at most {format_money(settings.MAX_CONTRACT_AMOUNT_CENTS)}."
+            raise InvalidInput("bid_invalid", errors={"bid_cents": message})
         if not milestones or any(m.amount_cents <= 0 or not m.title.strip() for m in milestones):
             raise InvalidInput(
                 "milestones_required",
                 errors={"milestones": "Propose at least one milestone, each with a title and amount."},
             )
-        if sum(m.amount_cents for m in milestones) != bid_cents:
-            raise InvalidInput(
-                "milestones_sum_mismatch", errors={"milestones": "The milestones must add up to the bid."}
-            )
+        total = sum(m.amount_cents for m in milestones)
+        if total != bid_cents:
+            message = f"The milestones add up to {format_money(total)}, not the bid of {format_money(bid_cents)}."
+            raise InvalidInput("milestones_sum_mismatch", errors={"milestones": message})
         rate_cents = None
     checked = [(uploaded, check_upload(uploaded)) for uploaded in attachments]
     try:

@@ -124,7 +124,9 @@ def test_proposals_visible_only_to_the_author_and_the_organization(
     assert created.status_code == 201, created.json()
     proposal_id = created.json()["id"]
     second = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "Again", "estimated_duration": "1_3m", "rate_cents": 4500}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "Again", "estimated_duration": "1_3m", "rate_cents": 4500},
+        format="json",
     )
     assert second.status_code == 409 and second.json()["code"] == "proposal_exists"
     for who in (freelancer, owner, member):
@@ -161,7 +163,9 @@ def test_proposal_actions_and_their_refusals(owner, member, organization, freela
 def test_submission_refusals_have_stable_codes(organization, freelancer, job_overrides, code):
     job = JobFactory(organization=organization, **job_overrides)
     response = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000},
+        format="json",
     )
     assert response.status_code == 409 and response.json()["code"] == code
 
@@ -171,7 +175,9 @@ def test_weekly_limit_over_the_api(settings, organization, freelancer):
     ProposalFactory(freelancer=freelancer.freelancer_profile, status=Proposal.Status.WITHDRAWN)
     job = JobFactory(organization=organization)
     response = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000},
+        format="json",
     )
     assert response.status_code == 409 and response.json()["code"] == "proposal_weekly_limit"
 
