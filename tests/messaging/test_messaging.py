@@ -197,6 +197,11 @@ def test_pages_show_the_conversation_and_hide_it_from_outsiders(client, room):
     client.force_login(room.outsider)
     assert client.get(url).status_code == 404
     assert client.get(reverse("messaging:conversation_messages", args=[room.contract.pk])).status_code == 404
+    huge = 10**25
+    for path in (f"/conversations/{huge}/", f"/notifications/{huge}/open/", f"/conversations/about/contract/{huge}/"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/conversations/direct/{huge}/").status_code == 404
+    assert client.post(f"/conversations/{room.contract.pk}/messages/{huge}/report/", {"reason": "x"}).status_code == 404
     client.force_login(room.owner)
     page = client.get(url)
     assert page.status_code == 200 and b"Hello &lt;b&gt;there&lt;/b&gt;" in page.content
