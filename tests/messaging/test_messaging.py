@@ -3,6 +3,8 @@ details, reports and moderation, the pages and the API."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -195,6 +197,11 @@ def test_pages_show_the_conversation_and_hide_it_from_outsiders(client, room):
     client.force_login(room.outsider)
     assert client.get(url).status_code == 404
     assert client.get(reverse("messaging:conversation_messages", args=[room.contract.pk])).status_code == 404
+    huge = 10**25
+    for path in (f"/conversations/{huge}/", f"/notifications/{huge}/open/", f"/conversations/about/contract/{huge}/"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/conversations/direct/{huge}/").status_code == 404
+    assert client.post(f"/conversations/{room.contract.pk}/messages/{huge}/report/", {"reason": "x"}).status_code == 404
     client.force_login(room.owner)
     page = client.get(url)
     assert page.status_code == 200 and b"Hello &lt;b&gt;there&lt;/b&gt;" in page.content
@@ -306,3 +313,23 @@ def test_the_contract_page_links_to_its_conversation_and_a_submitted_proposal_ha
     client.force_login(room.outsider)
     assert client.get(link).status_code == 404
     assert client.get(reverse("messaging:about", args=["job", 1])).status_code == 404
+
+
+def test_the_inbox_costs_the_same_number_of_queries_for_2_or_12_conversations(client, room, settings):
+    settings.MESSAGES_PER_MINUTE = 100
+    client.force_login(room.owner)
+    counts = []
+    for total in (2, 12):
+        while Conversation.objects.count() < total:
+            n = Conversation.objects.count()
+            extra = services.conversation_open(
+                reference=f"contract:{5000 + n}",
+                title=f"C{n}",
+                organization_id=room.organization.pk,
+                freelancer=room.freelancer,
+            )
+            services.message_post(conversation_id=extra.pk, sender=room.freelancer, body=f"hello {n}")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("messaging:conversations")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
