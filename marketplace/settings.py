@@ -338,5 +338,3 @@ MAX_WEEKLY_HOUR_LIMIT = env.int("MAX_WEEKLY_HOUR_LIMIT", default=80)
 MAX_OFFER_MILESTONES = env.int("MAX_OFFER_MILESTONES", default=20)
 MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000_000)
 MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
-# A funding charge claimed but never recorded (a crashed request) may be retried with a new key after this long.
-MILESTONE_FUNDING_TIMEOUT_SECONDS = env.int("MILESTONE_FUNDING_TIMEOUT_SECONDS", default=600)

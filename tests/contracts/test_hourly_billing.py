@@ -7,7 +7,7 @@ from contracts.models import BillingDocument, Contract, Timesheet
 from contracts.services import billing, time_entries
 from kernel.errors import DomainError
 from messaging.models import Notification
-from payments.models import GatewayOperation, OperationStatus
+from payments.models import GatewayOperation, Hold, OperationStatus
 from payments.services.holds import holds_release_matured
 from tests.contracts.hourly_fixtures import at, available, hourly_contract, ledger_ok, pending
 from tests.factories import PaymentMethodFactory
@@ -187,6 +187,8 @@ def test_disputed_hours_stay_in_escrow_and_the_rest_is_released(hourly, clock, m
     billing.billing_run()
     sheet.refresh_from_db()
     assert (sheet.status, sheet.disputed_cents, sheet.released_cents) == ("disputed", 8_000, 24_000)
+    held = Hold.objects.get(reference=f"timesheet:{sheet.pk}")
+    assert (held.amount_cents, held.status) == (8_000, "pending")
     assert pending(hourly.freelancer) == 21_600
     ledger_ok()
 
