@@ -258,3 +258,35 @@ def test_a_bonus_long_after_the_end_is_refused(hourly, members, clock):
         )
     assert refused.value.code == "contract_ended"
     ledger_ok()
+
+
+def test_a_charge_whose_answer_was_lost_is_finished_by_reconcile_and_the_week_goes_to_review(
+    hourly, clock, monkeypatch
+):
+    from datetime import timedelta
+
+    from payments.gateway.base import GatewayUnavailable
+    from payments.gateway.sandbox import SandboxGateway
+    from payments.services.reconcile import reconcile_pending
+
+    ten_hours(hourly, clock)
+    real = SandboxGateway.charge
+
+    def charge_then_lose_the_answer(self, **kwargs):
+        real(self, **kwargs)
+        raise GatewayUnavailable("connection reset")
+
+    monkeypatch.setattr(SandboxGateway, "charge", charge_then_lose_the_answer)
+    clock("2026-12-07 00:15")
+    outcome = billing.billing_run()
+    assert (outcome.charged, outcome.failed) == (0, 0)
+    sheet = Timesheet.objects.get(contract=hourly)
+    assert sheet.status == "open" and sheet.charge_key
+    assert billing.billing_run().charged == 0  # the attempt at the gateway is not made again
+    monkeypatch.undo()
+    assert reconcile_pending(older_than=timedelta(0)) == 1
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.charge_key) == ("in_review", "")
+    assert GatewayOperation.objects.filter(kind="charge").count() == 1
+    assert BillingDocument.objects.filter(timesheet=sheet).count() == 2
+    ledger_ok()
