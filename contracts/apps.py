@@ -6,10 +6,11 @@ class ContractsConfig(AppConfig):
     name = "contracts"
 
     def ready(self):
-        # Each service module registers who may make which status change (kernel.transitions.register_actors).
+        # Service modules register who may make which status change (kernel.transitions.register_actors) and how
+        # the payment saga finishes their payments: load them in every process (web, worker, management commands).
         from contracts import selectors
         from contracts.models import SubmissionFile
-        from contracts.services import offers  # noqa: F401
+        from contracts.services import billing, bonuses, contracts, milestones, offers  # noqa: F401
         from kernel import files
 
         files.register(SubmissionFile, readable=selectors.submission_files_readable_by)

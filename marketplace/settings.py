@@ -371,9 +371,6 @@ MAX_WEEKLY_HOUR_LIMIT = env.int("MAX_WEEKLY_HOUR_LIMIT", default=80)
 MAX_OFFER_MILESTONES = env.int("MAX_OFFER_MILESTONES", default=20)
 MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000_000)
 MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
-# A funding charge claimed but never recorded (a crashed request) may be retried with a new key after this long.
-MILESTONE_FUNDING_TIMEOUT_SECONDS = env.int("MILESTONE_FUNDING_TIMEOUT_SECONDS", default=600)
-
 # --- Messaging, notifications and the outbox (issue 16, DESIGN.md) ---
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 MESSAGE_EMAIL_AFTER_MINUTES = env.int("MESSAGE_EMAIL_AFTER_MINUTES", default=10)

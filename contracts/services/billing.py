@@ -14,10 +14,11 @@ timesheet's row lock, and every money call carries a key derived from what it se
 3. release (after the review): the undisputed amount to the freelancer's pending balance less the freelancer fee
    (`timesheet:{id}:release`); the security hold (payments) then makes it available. Disputed money stays.
 
-Money calls go through `payments.services.escrow`, which commits on its own: each step claims its work under
-the lock and commits, makes the call outside any transaction, then records the outcome under the lock again. A
-crash in between leaves the claim, and the next run repeats the call with the same key (which moves no money
-twice).
+Money moves through the payment saga (`payments.services.saga`). The charge is begun under the timesheet's lock
+with the attempt's key, the claim and the operation commit together, and `saga.execute` calls the gateway after
+commit; whichever of its answer, the webhook or reconcile settles it, `_payment_settled` (registered for
+Kind.TIMESHEET) records the outcome in the settling transaction. A crash after the commit leaves the operation
+pending, which reconcile finishes. The release and a dispute's hold are ledger moves inside our own transaction.
 """
 
 import datetime as dt
@@ -43,10 +44,12 @@ from contracts.services.timesheets import timesheet_recount
 from contracts.services.weeks import WEEK, amount_for, hours_label, week_bounds, week_start_of
 from kernel.errors import DomainError
 from kernel.money import format_money
-from kernel.refs import Kind, ref
+from kernel.refs import Kind, parse_ref, ref
 from kernel.transitions import lock, transition
 from payments import fees
-from payments.services import escrow
+from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.services import saga
+from payments.services.ledger import Owner
 
 logger = logging.getLogger(__name__)
 S = Timesheet.Status
@@ -138,14 +141,19 @@ def billing_run(*, now: dt.datetime | None = None, week: dt.date | None = None) 
     return total
 
 
+def _lock_contract_of(timesheet_id: int, select: tuple[str, ...] = ()) -> Contract:
+    """Every step locks the contract before the timesheet (the diary's order too), so steps never deadlock."""
+    contract_id = Timesheet.objects.filter(pk=timesheet_id).values_list("contract_id", flat=True).first()
+    return lock(Contract.objects.select_related(*select), pk=contract_id)
+
+
 # --- 1. Close ---
 
 
 def timesheet_close(*, timesheet_id: int, now: dt.datetime) -> bool:
     """Fix an ended week's totals. True when this call closed it."""
     with transaction.atomic():
-        contract_id = Timesheet.objects.filter(pk=timesheet_id).values_list("contract_id", flat=True).first()
-        contract = lock(Contract.objects, pk=contract_id)
+        contract = _lock_contract_of(timesheet_id)
         timesheet = lock(Timesheet.objects, pk=timesheet_id)
         _, week_end = week_bounds(timesheet.week_start)
         if timesheet.status != S.OPEN or timesheet.closed_at is not None or now < week_end:
@@ -166,58 +174,73 @@ def timesheet_close(*, timesheet_id: int, now: dt.datetime) -> bool:
 # --- 2. Charge ---
 
 
-def _charge_claim(*, timesheet_id: int, now: dt.datetime) -> str | None:
-    """Under the lock: the key of the attempt to make now (the one in flight if a crash left it), or None."""
-    with transaction.atomic():
-        timesheet = lock(Timesheet.objects, pk=timesheet_id)
-        if timesheet.charge_key:
-            return timesheet.charge_key
-        first = timesheet.status == S.OPEN and timesheet.closed_at is not None and timesheet.amount_cents > 0
-        retry = timesheet.status == S.PAYMENT_FAILED and timesheet.next_charge_at and timesheet.next_charge_at <= now
-        if not (first or retry):
-            return None
-        timesheet.charge_attempts += 1
-        timesheet.charge_key = charge_key(timesheet.pk, timesheet.charge_attempts)
-        timesheet.save(update_fields=["charge_attempts", "charge_key", "updated_at"])
-        return timesheet.charge_key
+def _charge_due(timesheet: Timesheet, now: dt.datetime) -> bool:
+    first = timesheet.status == S.OPEN and timesheet.closed_at is not None and timesheet.amount_cents > 0
+    retry = timesheet.status == S.PAYMENT_FAILED and timesheet.next_charge_at and timesheet.next_charge_at <= now
+    return bool(first or retry)
 
 
 def timesheet_charge(*, timesheet_id: int, now: dt.datetime) -> bool | None:
     """Charge a closed week if an attempt is due: True when charged now, False when it failed, None when there
-    was nothing to do (or another worker is making the same attempt)."""
-    key = _charge_claim(timesheet_id=timesheet_id, now=now)
-    if key is None:
-        return None
-    timesheet = Timesheet.objects.select_related("contract__organization").get(pk=timesheet_id)
-    contract = timesheet.contract
+    was nothing to do (or the outcome is not known yet: another worker's attempt, or the gateway did not answer;
+    the settlement records it when it comes)."""
+    with transaction.atomic():
+        contract = _lock_contract_of(timesheet_id, select=("organization",))
+        timesheet = lock(Timesheet.objects, pk=timesheet_id)
+        if timesheet.charge_key:
+            return None  # an attempt is at the gateway: its settlement records the outcome
+        if not _charge_due(timesheet, now):
+            return None
+        timesheet.charge_attempts += 1
+        timesheet.charge_key = charge_key(timesheet.pk, timesheet.charge_attempts)
+        timesheet.save(update_fields=["charge_attempts", "charge_key", "updated_at"])
+        try:
+            with transaction.atomic():
+                op = saga.begin_charge(
+                    payer=contract.organization,
+                    escrow_reference=contract.escrow_reference,
+                    amount_cents=timesheet.amount_cents,
+                    currency=timesheet.currency,
+                    reference=ref(Kind.TIMESHEET, timesheet.pk),
+                    idempotency_key=timesheet.charge_key,
+                    description=f"{contract.title}: week of {timesheet.week_start:%d %b %Y}",
+                    escrow_label=contract.title,
+                )
+        except DomainError as exc:
+            if exc.code == "operation_in_progress":
+                transaction.set_rollback(True)  # another attempt for this week is at the gateway: leave it be
+                return None
+            # Refused before reaching the gateway (no card on file): a failed attempt like a declined card.
+            _record_failure(timesheet, detail=exc.detail, now=now)
+            return False
     try:
-        escrow.escrow_fund(
-            organization=contract.organization,
-            escrow_reference=contract.escrow_reference,
-            amount_cents=timesheet.amount_cents,
-            currency=timesheet.currency,
-            idempotency_key=key,
-            reference=ref(Kind.TIMESHEET, timesheet.pk),
-            description=f"{contract.title}: week of {timesheet.week_start:%d %b %Y}",
-            escrow_label=contract.title,
-        )
+        saga.execute(op)
     except DomainError as exc:
         if exc.code == "operation_in_progress" or exc.status == 503:
-            # Another worker is making this very attempt, or the gateway did not answer: the same key is kept,
-            # and the next run (or reconcile) learns the outcome.
             return None
-        _charge_failed(timesheet_id=timesheet_id, key=key, detail=exc.detail, now=now)
         return False
-    return _charge_succeeded(timesheet_id=timesheet_id, key=key, now=now)
+    return True
 
 
-@transaction.atomic
-def _charge_succeeded(*, timesheet_id: int, key: str, now: dt.datetime) -> bool:
-    contract_id = Timesheet.objects.filter(pk=timesheet_id).values_list("contract_id", flat=True).first()
-    lock(Contract.objects, pk=contract_id)
+def _payment_settled(op: GatewayOperation) -> None:
+    """The saga settled a payment for a timesheet (registered for Kind.TIMESHEET), in the settling transaction."""
+    if op.kind != OperationKind.CHARGE:
+        return
+    timesheet_id = parse_ref(op.reference)[1]
+    _lock_contract_of(timesheet_id)
     timesheet = lock(Timesheet.objects.select_related("contract__freelancer"), pk=timesheet_id)
-    if timesheet.charge_key != key:
-        return False
+    succeeded = op.status == OperationStatus.SUCCEEDED
+    if timesheet.charge_key != op.idempotency_key:
+        if succeeded:  # not the attempt this week is waiting for: the saga gives the money back
+            raise DomainError("timesheet_not_awaiting_charge", f"Timesheet {timesheet.pk} is {timesheet.status}.")
+        return
+    if succeeded:
+        _record_charged(timesheet, now=timezone.now())
+    else:
+        _record_failure(timesheet, detail=op.error_detail or "The payment failed.", now=timezone.now())
+
+
+def _record_charged(timesheet: Timesheet, *, now: dt.datetime) -> None:
     _, week_end = week_bounds(timesheet.week_start)
     transition(
         timesheet,
@@ -241,16 +264,10 @@ def _charge_succeeded(*, timesheet_id: int, key: str, now: dt.datetime) -> bool:
         f"{format_money(timesheet.total_cents, timesheet.currency)} charged",
         body="The contract is active again." if resumed else "Hours can be disputed until Friday.",
     )
-    return True
 
 
-@transaction.atomic
-def _charge_failed(*, timesheet_id: int, key: str, detail: str, now: dt.datetime) -> None:
-    contract_id = Timesheet.objects.filter(pk=timesheet_id).values_list("contract_id", flat=True).first()
-    lock(Contract.objects, pk=contract_id)
-    timesheet = lock(Timesheet.objects.select_related("contract__freelancer"), pk=timesheet_id)
-    if timesheet.charge_key != key:
-        return
+def _record_failure(timesheet: Timesheet, *, detail: str, now: dt.datetime) -> None:
+    """A failed attempt (the caller holds the contract's and the timesheet's locks): pause, tell, schedule."""
     retries_left = timesheet.charge_attempts <= settings.CHARGE_RETRY_DAYS
     next_at = now + dt.timedelta(days=1) if retries_left else None
     fields = {"charge_key": "", "charge_error": detail[:255], "next_charge_at": next_at}
@@ -260,7 +277,7 @@ def _charge_failed(*, timesheet_id: int, key: str, detail: str, now: dt.datetime
         for name, value in fields.items():
             setattr(timesheet, name, value)
         timesheet.save(update_fields=[*fields, "updated_at"])
-    contract = timesheet.contract
+    contract = Contract.objects.select_related("freelancer").get(pk=timesheet.contract_id)
     contract_pause_for_failed_charge(contract_id=contract.pk, detail=f"The weekly charge failed: {detail}")
     then = f"We will try again on {next_at:%a %d %b %H:%M} UTC." if next_at else "No more retries are scheduled."
     tell_both(
@@ -272,34 +289,41 @@ def _charge_failed(*, timesheet_id: int, key: str, detail: str, now: dt.datetime
     )
 
 
+def _escrow_expected():
+    """What each timesheet should hold in escrow, for the ledger check: what was charged and not yet released
+    (a disputed part stays until the disputes work settles it)."""
+    rows = Timesheet.objects.filter(charged_at__isnull=False).values_list("pk", "amount_cents", "released_cents")
+    for pk, amount, released in rows.order_by("pk").iterator(chunk_size=2000):
+        yield ref(Kind.TIMESHEET, pk), amount - released
+
+
+saga.register(Kind.TIMESHEET, on_settled=_payment_settled, expected_escrow=_escrow_expected)
+
+
 # --- 3. Release ---
 
 
+@transaction.atomic
 def timesheet_release(*, timesheet_id: int, now: dt.datetime) -> bool:
-    """After the review: release the undisputed amount. True when this call recorded it."""
-    timesheet = Timesheet.objects.select_related("contract__freelancer").get(pk=timesheet_id)
+    """After the review: release the undisputed amount (one ledger move in this transaction). True when this
+    call released it."""
+    _lock_contract_of(timesheet_id)
+    timesheet = lock(Timesheet.objects.select_related("contract__freelancer"), pk=timesheet_id)
     due = timesheet.status in (S.IN_REVIEW, S.DISPUTED) and timesheet.review_ends_at and timesheet.released_at is None
     if not due or now < timesheet.review_ends_at:
         return False
+    contract = timesheet.contract
     amount = timesheet.amount_cents - timesheet.disputed_cents
     if amount > 0:
-        escrow.escrow_release(
-            escrow_reference=timesheet.contract.escrow_reference,
-            freelancer=timesheet.contract.freelancer,
+        saga.release(
+            escrow_reference=contract.escrow_reference,
+            payee=Owner.of_user(contract.freelancer),
             amount_cents=amount,
             currency=timesheet.currency,
-            idempotency_key=release_key(timesheet.pk),
             reference=ref(Kind.TIMESHEET, timesheet.pk),
-            description=f"{timesheet.contract.title}: week of {timesheet.week_start:%d %b %Y}",
+            idempotency_key=release_key(timesheet.pk),
+            description=f"{contract.title}: week of {timesheet.week_start:%d %b %Y}",
         )
-    return _release_record(timesheet_id=timesheet_id, amount=amount, now=now)
-
-
-@transaction.atomic
-def _release_record(*, timesheet_id: int, amount: int, now: dt.datetime) -> bool:
-    timesheet = lock(Timesheet.objects.select_related("contract__freelancer"), pk=timesheet_id)
-    if timesheet.released_at is not None:
-        return False
     timesheet.released_cents, timesheet.released_at = amount, now
     timesheet.save(update_fields=["released_cents", "released_at", "updated_at"])
     if timesheet.status == S.IN_REVIEW:
@@ -309,10 +333,10 @@ def _release_record(*, timesheet_id: int, amount: int, now: dt.datetime) -> bool
         net, _ = fees.split_release(amount)
         available = (now + dt.timedelta(days=settings.SECURITY_HOLD_DAYS)).date()
         tell_both(
-            contract=timesheet.contract,
+            contract=contract,
             kind="payment_released",
             perm=OrgPerm.APPROVE_PAYMENTS,
-            title=f"Week of {timesheet.week_start:%d %b %Y} on “{timesheet.contract.title}”: "
+            title=f"Week of {timesheet.week_start:%d %b %Y} on “{contract.title}”: "
             f"{format_money(net, timesheet.currency)} released to the freelancer",
             body=f"Available to withdraw from {available:%d %b %Y}, after the security hold.",
         )

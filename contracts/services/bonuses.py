@@ -1,15 +1,16 @@
 """Bonuses: an extra payment from the client on an active, paused or recently ended contract of either type.
 
-Charged with the client fee into the contract's escrow and released at once to the freelancer's pending balance
-less the freelancer fee (the security hold then applies as to any release). The caller's idempotency key names
-the bonus: the same request twice pays once; the same key with another amount or note is refused. Not one
-transaction: the bonus row is claimed and committed first, then the charge and the release are made with keys
-derived from it (`bonus:{id}:charge`, `bonus:{id}:release`), so a crash in between is finished by a retry.
+Charged with the client fee into the contract's escrow through the payment saga and released, in the
+transaction that settles the charge, to the freelancer's pending balance less the freelancer fee (the security
+hold then applies as to any release). The caller's idempotency key names the bonus: the same request twice pays
+once (and a failed one answers with its failure); the same key with another amount or note is refused. The bonus
+row and the saga's charge are begun in one transaction; `_payment_settled` (registered for Kind.BONUS) finishes
+it however the charge settles (the gateway's answer, the webhook, reconcile).
 """
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -19,48 +20,19 @@ from contracts.models import Bonus, Contract
 from contracts.services._common import require_contract_client, require_party
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.money import check_bounds, format_money
-from kernel.refs import Kind, ref
-from kernel.transitions import lock
+from kernel.refs import Kind, parse_ref, ref
+from kernel.transitions import lock, transition
 from messaging.services import notify
 from payments import fees
-from payments.services import escrow
+from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.services import saga
+from payments.services.ledger import Owner
 
 # How long after a contract ends a bonus may still be paid on it.
 RECENT_END_DAYS = 30
 
 
-def _claim(*, actor, contract_id: int, amount_cents: int, note: str, idempotency_key: str) -> Bonus:
-    with transaction.atomic():
-        contract = lock(Contract.objects, pk=contract_id)
-        require_contract_client(user=actor, contract=contract, perm=OrgPerm.FUND)
-        existing = Bonus.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if (existing.contract_id, existing.amount_cents, existing.note) != (contract.pk, amount_cents, note):
-                raise DomainError("idempotency_conflict", "That idempotency key was already used for another bonus.")
-            return existing
-        if contract.freelancer_id == actor.pk:
-            raise DomainError("self_payment", "You cannot pay a bonus to yourself.", status=403)
-        ended_long_ago = contract.ended_at and contract.ended_at < timezone.now() - dt.timedelta(days=RECENT_END_DAYS)
-        if ended_long_ago:
-            raise DomainError(
-                "contract_ended", f"A bonus can be paid up to {RECENT_END_DAYS} days after a contract ends."
-            )
-        try:
-            with transaction.atomic():
-                return Bonus.objects.create(
-                    contract=contract,
-                    amount_cents=amount_cents,
-                    currency=contract.currency,
-                    note=note,
-                    created_by=actor,
-                    idempotency_key=idempotency_key,
-                )
-        except IntegrityError:
-            raise DomainError("operation_in_progress", "That bonus is already being paid.") from None
-
-
-def bonus_pay(*, actor, contract_id: int, amount_cents: int, note: str, idempotency_key: str) -> Bonus:
-    """A client member with OrgPerm.FUND pays a bonus; a declined card marks it failed and raises."""
+def _clean(*, amount_cents: int, note: str) -> str:
     note = (note or "").strip()
     errors = {}
     if not note or len(note) > 2000 or "\x00" in note:
@@ -71,60 +43,98 @@ def bonus_pay(*, actor, contract_id: int, amount_cents: int, note: str, idempote
         errors["amount_cents"] = [exc.detail]
     if errors:
         raise InvalidInput("bonus_invalid", "Check the bonus.", errors=errors)
-    bonus = _claim(
-        actor=actor, contract_id=contract_id, amount_cents=amount_cents, note=note, idempotency_key=idempotency_key
-    )
-    if bonus.status != Bonus.Status.PENDING:
-        return bonus
-    contract = Contract.objects.select_related("organization", "freelancer").get(pk=bonus.contract_id)
-    reference = ref(Kind.BONUS, bonus.pk)
-    label = f"Bonus on {contract.title}"
-    try:
-        escrow.escrow_fund(
-            organization=contract.organization,
+    return note
+
+
+def bonus_pay(*, actor, contract_id: int, amount_cents: int, note: str, idempotency_key: str) -> Bonus:
+    """A client member with OrgPerm.FUND pays a bonus. A declined card marks it failed and raises the card's
+    DomainError; a repeat of a failed request raises it again."""
+    note = _clean(amount_cents=amount_cents, note=note)
+    with transaction.atomic():
+        contract = lock(Contract.objects.select_related("organization"), pk=contract_id)
+        require_contract_client(user=actor, contract=contract, perm=OrgPerm.FUND)
+        bonus = Bonus.objects.filter(idempotency_key=idempotency_key).first()
+        if bonus is not None:
+            if (bonus.contract_id, bonus.amount_cents, bonus.note) != (contract.pk, amount_cents, note):
+                raise DomainError("idempotency_conflict", "That idempotency key was already used for another bonus.")
+            if bonus.status == Bonus.Status.FAILED:
+                raise DomainError("payment_failed", bonus.failure_reason or "The bonus payment failed.")
+            if bonus.status == Bonus.Status.PAID:
+                return bonus
+        else:
+            if contract.freelancer_id == actor.pk:
+                raise DomainError("self_payment", "You cannot pay a bonus to yourself.", status=403)
+            if contract.ended_at and contract.ended_at < timezone.now() - dt.timedelta(days=RECENT_END_DAYS):
+                raise DomainError(
+                    "contract_ended", f"A bonus can be paid up to {RECENT_END_DAYS} days after a contract ends."
+                )
+            bonus = Bonus.objects.create(
+                contract=contract,
+                amount_cents=amount_cents,
+                currency=contract.currency,
+                note=note,
+                created_by=actor,
+                idempotency_key=idempotency_key,
+            )
+        op = saga.begin_charge(
+            payer=contract.organization,
             escrow_reference=contract.escrow_reference,
             amount_cents=bonus.amount_cents,
             currency=bonus.currency,
-            idempotency_key=f"{reference}:charge",
-            reference=reference,
-            description=label,
+            reference=ref(Kind.BONUS, bonus.pk),
+            idempotency_key=f"{ref(Kind.BONUS, bonus.pk)}:charge",
+            actor=actor,
+            description=f"Bonus on {contract.title}",
             escrow_label=contract.title,
         )
-    except DomainError as exc:
-        if exc.status != 503 and exc.code != "operation_in_progress":
-            _record(bonus_id=bonus.pk, status=Bonus.Status.FAILED, reason=exc.detail)
-        raise
-    escrow.escrow_release(
+    saga.execute(op)
+    bonus.refresh_from_db()
+    return bonus
+
+
+def _payment_settled(op: GatewayOperation) -> None:
+    """The saga settled a bonus's charge (registered for Kind.BONUS): release it at once, or mark it failed."""
+    if op.kind != OperationKind.CHARGE:
+        return
+    bonus = lock(Bonus.objects.select_related("contract__freelancer"), pk=parse_ref(op.reference)[1])
+    if bonus.status != Bonus.Status.PENDING:
+        if op.status == OperationStatus.SUCCEEDED:
+            raise DomainError("bonus_not_pending", f"Bonus {bonus.pk} is {bonus.status}.")
+        return
+    if op.status != OperationStatus.SUCCEEDED:
+        transition(bonus, Bonus.Status.FAILED, failure_reason=(op.error_detail or "The payment failed.")[:255])
+        return
+    contract = bonus.contract
+    reference = ref(Kind.BONUS, bonus.pk)
+    saga.release(
         escrow_reference=contract.escrow_reference,
-        freelancer=contract.freelancer,
+        payee=Owner.of_user(contract.freelancer),
         amount_cents=bonus.amount_cents,
         currency=bonus.currency,
-        idempotency_key=f"{reference}:release",
         reference=reference,
-        description=label,
+        idempotency_key=f"{reference}:release",
+        actor=op.actor,
+        description=f"Bonus on {contract.title}",
     )
-    return _record(bonus_id=bonus.pk, status=Bonus.Status.PAID)
+    transition(bonus, Bonus.Status.PAID)
+    net, _ = fees.split_release(bonus.amount_cents)
+    notify(
+        user=contract.freelancer,
+        kind="bonus_paid",
+        title=f"Bonus of {format_money(net, bonus.currency)} on “{contract.title}”",
+        body=bonus.note,
+        url=reverse("contracts:contract_detail", args=[contract.pk]),
+        reference=reference,
+    )
 
 
-@transaction.atomic
-def _record(*, bonus_id: int, status: str, reason: str = "") -> Bonus:
-    bonus = lock(Bonus.objects.select_related("contract__freelancer"), pk=bonus_id)
-    if bonus.status != Bonus.Status.PENDING:
-        return bonus
-    bonus.status = status
-    bonus.failure_reason = reason[:255]
-    bonus.save(update_fields=["status", "failure_reason", "updated_at"])
-    if status == Bonus.Status.PAID:
-        net, _ = fees.split_release(bonus.amount_cents)
-        notify(
-            user=bonus.contract.freelancer,
-            kind="bonus_paid",
-            title=f"Bonus of {format_money(net, bonus.currency)} on “{bonus.contract.title}”",
-            body=bonus.note,
-            url=reverse("contracts:contract_detail", args=[bonus.contract_id]),
-            reference=ref(Kind.BONUS, bonus.pk),
-        )
-    return bonus
+def _escrow_expected():
+    """A bonus is released in the transaction that settles its charge: its escrow is always back to zero."""
+    for pk in Bonus.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=2000):
+        yield ref(Kind.BONUS, pk), 0
+
+
+saga.register(Kind.BONUS, on_settled=_payment_settled, expected_escrow=_escrow_expected)
 
 
 def bonuses_of(*, user, contract_id: int) -> QuerySet[Bonus]:

@@ -9,7 +9,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from kernel.money import format_money
 from kernel.refs import Kind, ref
 from kernel.transitions import lock, register_actors, transition
 from messaging.services import notify
+from payments.services import saga
 
 ST = Contract.Status
 
@@ -165,8 +165,10 @@ def contract_end(*, actor, contract_id: int, outcome: str, reason: str) -> Contr
         raise DomainError("reason_required", "Give a reason for ending the contract.", status=400)
     if contract.status == ST.ENDED:
         raise DomainError("contract_ended", "This contract has already ended.")
-    funding = Q(status=Milestone.Status.PENDING) & ~Q(fund_idempotency_key="")
-    if contract.milestones.filter(Q(status__in=Milestone.IN_PROGRESS) | funding).exists():
+    milestone_refs = [ref(Kind.MILESTONE, pk) for pk in contract.milestones.values_list("pk", flat=True)]
+    if contract.milestones.filter(status__in=Milestone.IN_PROGRESS).exists() or saga.in_flight(
+        references=milestone_refs
+    ):
         raise DomainError(
             "escrow_not_empty",
             "Money for a milestone is still in escrow: approve it, agree a refund, or let the dispute settle it "

@@ -30,6 +30,7 @@ from kernel.refs import Kind, ref
 from kernel.transitions import lock, transition
 from messaging.services import notify
 from payments import fees
+from payments.services import saga
 
 S = Timesheet.Status
 
@@ -161,11 +162,12 @@ def current_week_start(now: dt.datetime | None = None) -> dt.date:
 @transaction.atomic
 def timesheet_dispute(*, actor, timesheet_id: int, minutes: int, reason: str, now: dt.datetime | None = None):
     """A client member who approves payments disputes `minutes` of a week's billable time (Monday to Friday
-    after it closed). Their share of the charge (amount and client fee, prorated) stays in escrow when the rest
-    is released; the disputes work decides where it goes."""
+    after it closed). Their amount is held in escrow (a saga hold) when the rest is released; the disputes work
+    settles the hold."""
     now = now or timezone.now()
-    timesheet = lock(Timesheet.objects.select_related("contract"), pk=timesheet_id)
-    contract = timesheet.contract
+    contract_id = Timesheet.objects.filter(pk=timesheet_id).values_list("contract_id", flat=True).first()
+    contract = lock(Contract.objects.select_related("freelancer"), pk=contract_id)
+    timesheet = lock(Timesheet.objects, pk=timesheet_id)
     require_contract_client(user=actor, contract=contract, perm=OrgPerm.APPROVE_PAYMENTS)
     reason = reason.strip()
     if not reason:
@@ -188,6 +190,15 @@ def timesheet_dispute(*, actor, timesheet_id: int, minutes: int, reason: str, no
         disputed_minutes=minutes,
         disputed_cents=min(disputed, timesheet.amount_cents),
         dispute_reason=reason[:2000],
+    )
+    # Frozen in escrow: the release at the end of the review cannot take it; the disputes work settles it.
+    saga.hold(
+        escrow_reference=contract.escrow_reference,
+        amount_cents=timesheet.disputed_cents,
+        currency=timesheet.currency,
+        reference=ref(Kind.TIMESHEET, timesheet.pk),
+        cause=f"{ref(Kind.TIMESHEET, timesheet.pk)}:disputed",
+        idempotency_key=f"{ref(Kind.TIMESHEET, timesheet.pk)}:dispute-hold",
     )
     held = timesheet.disputed_cents + fees.client_fee(timesheet.disputed_cents)
     url = timesheet_url(timesheet)

@@ -7,7 +7,7 @@ from contracts.models import BillingDocument, Contract, Timesheet
 from contracts.services import billing, time_entries
 from kernel.errors import DomainError
 from messaging.models import Notification
-from payments.models import GatewayOperation, OperationStatus
+from payments.models import GatewayOperation, Hold, OperationStatus
 from payments.services.holds import holds_release_matured
 from tests.contracts.hourly_fixtures import at, available, hourly_contract, ledger_ok, pending
 from tests.factories import PaymentMethodFactory
@@ -187,6 +187,8 @@ def test_disputed_hours_stay_in_escrow_and_the_rest_is_released(hourly, clock, m
     billing.billing_run()
     sheet.refresh_from_db()
     assert (sheet.status, sheet.disputed_cents, sheet.released_cents) == ("disputed", 8_000, 24_000)
+    held = Hold.objects.get(reference=f"timesheet:{sheet.pk}")
+    assert (held.amount_cents, held.status) == (8_000, "pending")
     assert pending(hourly.freelancer) == 21_600
     ledger_ok()
 
@@ -255,4 +257,36 @@ def test_a_bonus_long_after_the_end_is_refused(hourly, members, clock):
             actor=members["owner"], contract_id=hourly.pk, amount_cents=5_000, note="Late", idempotency_key="k2"
         )
     assert refused.value.code == "contract_ended"
+    ledger_ok()
+
+
+def test_a_charge_whose_answer_was_lost_is_finished_by_reconcile_and_the_week_goes_to_review(
+    hourly, clock, monkeypatch
+):
+    from datetime import timedelta
+
+    from payments.gateway.base import GatewayUnavailable
+    from payments.gateway.sandbox import SandboxGateway
+    from payments.services.reconcile import reconcile_pending
+
+    ten_hours(hourly, clock)
+    real = SandboxGateway.charge
+
+    def charge_then_lose_the_answer(self, **kwargs):
+        real(self, **kwargs)
+        raise GatewayUnavailable("connection reset")
+
+    monkeypatch.setattr(SandboxGateway, "charge", charge_then_lose_the_answer)
+    clock("2026-12-07 00:15")
+    outcome = billing.billing_run()
+    assert (outcome.charged, outcome.failed) == (0, 0)
+    sheet = Timesheet.objects.get(contract=hourly)
+    assert sheet.status == "open" and sheet.charge_key
+    assert billing.billing_run().charged == 0  # the attempt at the gateway is not made again
+    monkeypatch.undo()
+    assert reconcile_pending(older_than=timedelta(0)) == 1
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.charge_key) == ("in_review", "")
+    assert GatewayOperation.objects.filter(kind="charge").count() == 1
+    assert BillingDocument.objects.filter(timesheet=sheet).count() == 2
     ledger_ok()
