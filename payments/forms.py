@@ -1,6 +1,5 @@
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
 from kernel.idempotency import IdempotencyKeyField
 from kernel.money import MoneyField, format_money
@@ -34,15 +33,6 @@ class TestCardForm(forms.Form):
         max_length=4,
         widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
-
-    def clean(self):
-        data = super().clean()
-        month, year = data.get("exp_month"), data.get("exp_year")
-        if month and year:
-            today = timezone.now().date()
-            if (year, month) < (today.year, today.month):
-                raise forms.ValidationError("That card has expired.")
-        return data
 
 
 class SandboxBankForm(forms.Form):
