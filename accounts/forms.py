@@ -7,7 +7,6 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
@@ -141,12 +140,6 @@ class ProfileForm(forms.Form):
             "skills": [s.pk for s in profile.skills.all()],
         }
 
-    def clean_skills(self):
-        skills = self.cleaned_data["skills"]
-        if len(skills) > settings.MAX_PROFILE_SKILLS:
-            raise ValidationError(f"Choose at most {settings.MAX_PROFILE_SKILLS} skills.")
-        return skills
-
     def clean(self):
         data = super().clean()
         data["hourly_rate_cents"] = data.get("hourly_rate")
@@ -194,13 +187,6 @@ class LanguageForm(forms.Form):
 
 
 class BaseLanguageFormSet(forms.BaseFormSet):
-    def clean(self):
-        if any(self.errors):
-            return
-        codes = [f.cleaned_data["code"] for f in self.forms if f.cleaned_data.get("code")]
-        if len(codes) != len(set(codes)):
-            raise ValidationError("Each language can be listed once.")
-
     def pairs(self) -> list[tuple[str, str]]:
         return [
             (f.cleaned_data["code"], f.cleaned_data["proficiency"]) for f in self.forms if f.cleaned_data.get("code")

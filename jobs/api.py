@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from django import forms
 from django.conf import settings
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -20,7 +22,7 @@ from accounts.models import Skill
 from accounts.permissions import OrgPerm
 from jobs import selectors
 from jobs.models import Duration, ExperienceLevel, Invitation, Job, JobAttachment, Proposal, SavedSearch
-from jobs.search.params import JobSearchParams, TalentSearchParams
+from jobs.search.params import JobSearchQuery, TalentSearchParams, parse_job_query
 from jobs.search.query import job_search, talent_search
 from jobs.services.invitations import invitation_accept, invitation_create, invitation_decline
 from jobs.services.jobs import JobFields, job_attachment_add, job_close, job_create, job_publish, job_update
@@ -179,38 +181,6 @@ class JobAttachmentSerializer(serializers.ModelSerializer):
 class JobCloseSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Job.CloseReason.choices)
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
-
-
-class JobSearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=SKILL_ID_MAX), required=False, default=list
-    )
-    budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices, required=False, allow_blank=True)
-    budget_min_cents = serializers.IntegerField(required=False, min_value=0)
-    budget_max_cents = serializers.IntegerField(required=False, min_value=0)
-    experience = serializers.ListField(child=serializers.ChoiceField(choices=ExperienceLevel.choices), required=False)
-    duration = serializers.ListField(child=serializers.ChoiceField(choices=Duration.choices), required=False)
-    fits_my_hours = serializers.BooleanField(required=False, default=False)
-    posted_within = serializers.IntegerField(required=False, min_value=1, max_value=365)
-    sort = serializers.ChoiceField(choices=["relevance", "newest"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, max_value=settings.SEARCH_MAX_PAGE, default=1)
-
-    def to_params(self) -> JobSearchParams:
-        data = self.validated_data
-        return JobSearchParams(
-            q=data["q"].strip(),
-            skill_ids=tuple(data.get("skills") or ()),
-            budget_type=data.get("budget_type") or "",
-            budget_min_cents=data.get("budget_min_cents"),
-            budget_max_cents=data.get("budget_max_cents"),
-            experience_levels=tuple(data.get("experience") or ()),
-            durations=tuple(data.get("duration") or ()),
-            fits_my_hours=data["fits_my_hours"],
-            posted_within_days=data.get("posted_within"),
-            sort=data["sort"],
-            page=data["page"],
-        )
 
 
 class JobHitSerializer(serializers.Serializer):
@@ -400,6 +370,30 @@ PaginatedProposalReviewSerializer = _paginated("PaginatedProposalReviewList", Pr
 # --- Views ---
 
 
+def _query_parameters(form_class) -> list[OpenApiParameter]:
+    """The API's description of a query-string parser that is a Django form (`jobs.search.params`)."""
+    types = {
+        forms.IntegerField: OpenApiTypes.INT,
+        forms.TypedChoiceField: OpenApiTypes.INT,
+        forms.BooleanField: OpenApiTypes.BOOL,
+        forms.ModelMultipleChoiceField: OpenApiTypes.INT,
+    }
+    parameters = []
+    for name, field in form_class.base_fields.items():
+        kind = next((t for cls, t in types.items() if isinstance(field, cls)), OpenApiTypes.STR)
+        many = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+        choices = [value for value, _ in field.choices if value != ""] if type(field) is forms.ChoiceField else None
+        parameters.append(
+            OpenApiParameter(
+                name, kind, many=many, required=False, enum=choices or None, description=str(field.label or "")
+            )
+        )
+    return parameters
+
+
+JOB_SEARCH_PARAMETERS = _query_parameters(JobSearchQuery)
+
+
 def _checked_query(serializer_class, request, *, lists: tuple[str, ...]):
     """The query string checked by `serializer_class` (400 otherwise); `lists` are repeatable parameters."""
     params = request.query_params
@@ -420,11 +414,10 @@ class JobViewSet(viewsets.ViewSet):
 
     lookup_value_regex = r"\d+"
 
-    @extend_schema(parameters=[JobSearchQuerySerializer], responses=JobSearchPageSerializer)
+    @extend_schema(parameters=JOB_SEARCH_PARAMETERS, responses={200: JobSearchPageSerializer, 400: ERROR})
     def list(self, request):
         """Search open public jobs (the "Find work" filters). Pages by `page`; `has_more` instead of a count."""
-        query = _checked_query(JobSearchQuerySerializer, request, lists=("skills", "experience", "duration"))
-        page = job_search(params=query.to_params(), user=request.user)
+        page = job_search(params=parse_job_query(request.query_params, strict=True), user=request.user)
         return Response(JobSearchPageSerializer(page).data)
 
     @extend_schema(request=JobWriteSerializer, responses={201: JobSerializer, 400: ERROR, 403: ERROR})

@@ -60,16 +60,14 @@ def _form_page(request, form, save, template: str, context: dict):
 @vary_on_headers("HX-Request")
 def search(request):
     form = JobSearchForm(request.GET or None)
-    params = form.to_params() if request.GET else JobSearchForm().to_params()
+    params = form.params()
     page = job_search(params=params, user=request.user)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "form": form if request.GET else JobSearchForm(),
+        "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": params.to_query(),
         "has_profile": selectors.freelancer_window(request.user) is not None,
-        "save_form": forms.SavedSearchForm(initial={"query": query.urlencode()}),
+        "save_form": forms.SavedSearchForm(initial={"query": params.to_query()}),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "jobs/partials/search_results.html" if partial else "jobs/search.html"

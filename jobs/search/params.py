@@ -4,6 +4,7 @@ saved search read the same one)."""
 import dataclasses
 import datetime as dt
 import zoneinfo
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.http import QueryDict
 
 from accounts.models import Skill
 from jobs.models import Duration, ExperienceLevel, Job
+from kernel.errors import InvalidInput
 from kernel.money import MoneyField
 
 
@@ -29,6 +31,22 @@ class JobSearchParams:
     page: int = 1
     # Saved searches: only jobs published after this moment.
     published_after: dt.datetime | None = None
+
+    def to_query(self) -> str:
+        """The canonical query string (cents, no page): what a saved search stores and `parse_job_query` reads."""
+        pairs = [
+            ("q", self.q),
+            *(("skills", pk) for pk in self.skill_ids),
+            ("budget_type", self.budget_type),
+            ("budget_min_cents", self.budget_min_cents),
+            ("budget_max_cents", self.budget_max_cents),
+            *(("experience", level) for level in self.experience_levels),
+            *(("duration", duration) for duration in self.durations),
+            ("fits_my_hours", "on" if self.fits_my_hours else ""),
+            ("posted_within", self.posted_within_days),
+            ("sort", "" if self.sort == "relevance" else self.sort),
+        ]
+        return urlencode([(key, value) for key, value in pairs if value not in ("", None)])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,16 +81,21 @@ def timezone_choices() -> list[tuple[str, str]]:
     ]
 
 
-class JobSearchForm(forms.Form):
-    """The job search filters; the same form parses a saved search's query string."""
+class JobSearchQuery(forms.Form):
+    """The one parser of job-search parameters, amounts in cents: the API's query string, a saved search's query
+    and the search page's URL all go through it (the page's form below only adds the typed-dollar inputs).
+
+    Not a django-filter FilterSet: `job_search` is not a chain of queryset filters (a bounded candidate set ranked
+    by relevance, the overlap with the searching user's own window, two database paths), so a FilterSet would only
+    parse, and its `qs` could not be the result."""
 
     q = forms.CharField(label="Search jobs", required=False, max_length=200)
     skills = forms.ModelMultipleChoiceField(
         queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
     budget_type = forms.ChoiceField(choices=[("", "Any budget"), *Job.BudgetType.choices], required=False)
-    budget_min = MoneyField(label="Budget from (USD)", required=False)
-    budget_max = MoneyField(label="Budget up to (USD)", required=False)
+    budget_min_cents = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    budget_max_cents = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     experience = forms.MultipleChoiceField(
         choices=ExperienceLevel.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Experience level"
     )
@@ -90,14 +113,19 @@ class JobSearchForm(forms.Form):
     sort = forms.ChoiceField(choices=[("relevance", "Relevance"), ("newest", "Newest")], required=False)
     page = forms.IntegerField(min_value=1, max_value=settings.SEARCH_MAX_PAGE, required=False, widget=forms.HiddenInput)
 
-    def to_params(self) -> JobSearchParams:
-        data = self.cleaned_data if self.is_valid() else {}
+    def params(self, *, strict: bool = False) -> JobSearchParams:
+        """The parameters asked for. `strict` (the API): any bad value is InvalidInput with every field's errors;
+        otherwise (pages, saved searches) a bad value is ignored and the rest still applies."""
+        valid = self.is_valid()
+        if not valid and strict:
+            raise InvalidInput("invalid_query", errors={field: list(e) for field, e in self.errors.items()})
+        data = self.cleaned_data if self.is_bound else {}
         return JobSearchParams(
             q=(data.get("q") or "").strip(),
             skill_ids=tuple(skill.pk for skill in data.get("skills") or ()),
             budget_type=data.get("budget_type") or "",
-            budget_min_cents=data.get("budget_min"),
-            budget_max_cents=data.get("budget_max"),
+            budget_min_cents=data.get("budget_min_cents"),
+            budget_max_cents=data.get("budget_max_cents"),
             experience_levels=tuple(data.get("experience") or ()),
             durations=tuple(data.get("duration") or ()),
             fits_my_hours=bool(data.get("fits_my_hours")),
@@ -105,6 +133,36 @@ class JobSearchForm(forms.Form):
             sort=data.get("sort") or "relevance",
             page=data.get("page") or 1,
         )
+
+
+def parse_job_query(query: str | QueryDict, *, strict: bool = False) -> JobSearchParams:
+    """A query string (or QueryDict) as JobSearchParams, through `JobSearchQuery`."""
+    return JobSearchQuery(QueryDict(query) if isinstance(query, str) else query).params(strict=strict)
+
+
+class JobSearchForm(JobSearchQuery):
+    """The search page: the same parameters, plus amounts typed in dollars (`kernel.money.MoneyField`), which
+    become the cents parameters."""
+
+    budget_min = MoneyField(label="Budget from (USD)", required=False)
+    budget_max = MoneyField(label="Budget up to (USD)", required=False)
+    field_order = ["q", "skills", "budget_type", "budget_min", "budget_max"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A canonical URL (a saved search's link) carries cents: show them in the dollar inputs.
+        for typed in ("budget_min", "budget_max"):
+            cents = self.data.get(f"{typed}_cents") if self.is_bound else None
+            if cents and str(cents).isascii() and str(cents).isdigit() and not self.data.get(typed):
+                self.data = self.data.copy()
+                self.data[typed] = self.fields[typed].prepare_value(int(cents))
+
+    def clean(self):
+        data = super().clean()
+        for typed in ("budget_min", "budget_max"):
+            if data.get(typed) is not None:
+                data[f"{typed}_cents"] = data[typed]
+        return data
 
 
 class TalentSearchForm(forms.Form):
@@ -155,8 +213,3 @@ class TalentSearchForm(forms.Form):
             sort=data.get("sort") or "relevance",
             page=data.get("page") or 1,
         )
-
-
-def parse_job_search(query: str) -> JobSearchParams:
-    """A saved search's query string, read exactly as the search page reads its URL."""
-    return JobSearchForm(QueryDict(query)).to_params()

@@ -4,6 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from jobs.models import Job, Proposal
+from jobs.services.saved_searches import saved_search_check
+from messaging.models import Notification
 from tests.factories import JobFactory, ProposalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +234,37 @@ def test_attachments_over_the_api_are_checked_by_content(owner, other_client, or
     assert bad.status_code == 400 and bad.json()["code"] == "upload_type"
     other = api(other_client).post(url, {"file": SimpleUploadedFile("a.txt", b"hi")}, format="multipart")
     assert other.status_code == 404
+
+
+def _open_fixed_job(organization, title: str, cents: int) -> Job:
+    return JobFactory(
+        organization=organization,
+        title=title,
+        budget_type="fixed",
+        fixed_amount_cents=cents,
+        rate_min_cents=None,
+        rate_max_cents=None,
+    )
+
+
+def test_a_search_saved_through_the_api_keeps_its_budget_in_cents(freelancer, organization):
+    """The worker reads a saved search with the same parser as the API: budget_min_cents is not lost."""
+    created = api(freelancer).post(
+        "/api/v1/saved-searches/", {"name": "Big jobs", "query": "budget_min_cents=500000&sort=newest"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert "budget_min_cents=500000" in created.json()["query"]
+    _open_fixed_job(organization, "Small job", 100_000)
+    _open_fixed_job(organization, "Big job", 600_000)
+    assert saved_search_check(saved_search_id=created.json()["id"]) == 1
+    assert Notification.objects.get(user=freelancer, kind="saved_search_match").body == "• Big job"
+
+
+def test_the_api_search_and_a_saved_search_refuse_a_bad_query_with_every_field(freelancer):
+    response = api(freelancer).get("/api/v1/jobs/", {"budget_min_cents": "lots", "sort": "cheapest"})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"budget_min_cents", "sort"}
+    saved = api(freelancer).post(
+        "/api/v1/saved-searches/", {"name": "x", "query": "budget_min_cents=-1"}, format="json"
+    )
+    assert saved.status_code == 400 and "budget_min_cents" in saved.json()["errors"]

@@ -343,3 +343,12 @@ def test_attachments_download_only_for_who_may_see_them(client, owner, other_cli
     url = url_for(proposal.attachments.get())
     assert login(client, owner).get(url).status_code == 200
     assert login(client, other_client).get(url).status_code == 404
+
+
+def test_the_search_page_reads_typed_dollars_and_saves_the_search_in_cents(client, freelancer):
+    login(client, freelancer)
+    body = client.get(reverse("jobs:search"), {"budget_min": "5,000", "sort": "newest"}).content.decode()
+    assert 'name="query" value="budget_min_cents=500000&amp;sort=newest"' in body
+    # The saved search's own link (canonical, in cents) shows the amount in the dollar input again.
+    body = client.get(reverse("jobs:search"), {"budget_min_cents": "500000"}).content.decode()
+    assert 'name="budget_min" value="5000.00"' in body
