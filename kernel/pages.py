@@ -1,6 +1,6 @@
 """The one way a page shows what a service refused (the API's counterpart is `kernel.api_errors`).
 
-- NotFound is the page's 404 (another user's object looks like no object);
+- NotFound is the page's 404 (another user's object looks like no object), PermissionDenied its 403;
 - InvalidInput with `errors` goes beside the form's fields (service argument names mapped to the form's);
 - any other DomainError is a message (after a redirect) or an error at the top of the form.
 """
@@ -9,16 +9,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
 
 def show_refusal(request, exc: DomainError) -> None:
-    """A refusal as a message on the next page; NotFound raises the 404 instead."""
+    """A refusal as a message on the next page; NotFound raises the 404 and PermissionDenied the 403 instead (the
+    one permission rule, as in the API)."""
     if isinstance(exc, NotFound):
         raise Http404(exc.detail) from exc
+    if isinstance(exc, PermissionDenied):
+        raise DjangoPermissionDenied(exc.detail) from exc
     messages.error(request, exc.detail)
 
 
