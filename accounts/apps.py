@@ -6,8 +6,10 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        # Registers who may make which status change of an invitation (kernel.transitions.register_actors).
         from accounts import selectors
         from accounts.models import PortfolioItem
+        from accounts.services import invitations  # noqa: F401
         from kernel import files
 
         files.register(PortfolioItem, readable=selectors.portfolio_items_visible_to, field="image", inline_images=True)

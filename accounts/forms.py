@@ -1,5 +1,4 @@
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
@@ -15,6 +14,9 @@ from django_countries.fields import LazyTypedChoiceField
 from accounts.models import FreelancerProfile, Organization, ProfileLanguage, Role, Skill
 from accounts.services.profiles import profile_clean, validate_image, validate_timezone_name
 from accounts.services.signup import Intent
+from kernel.errors import InvalidInput
+from kernel.money import MoneyField, format_money
+from kernel.pages import add_refusal, checked
 
 
 class SignupForm(AllauthSignupForm):
@@ -101,13 +103,7 @@ class ProfileForm(forms.Form):
     overview = forms.CharField(
         widget=forms.Textarea, max_length=5000, required=False, help_text="What you do, for whom, and how you work."
     )
-    hourly_rate = forms.DecimalField(
-        label="Hourly rate (USD)",
-        max_digits=8,
-        decimal_places=2,
-        required=False,
-        help_text="",
-    )
+    hourly_rate = MoneyField(label="Hourly rate (USD)", required=False)
     country = LazyTypedChoiceField(choices=[("", "—")] + list(countries), required=False)
     timezone = forms.CharField(label="Time zone", max_length=64, widget=_timezone_widget())
     work_start = forms.TimeField(label="Working hours start", widget=forms.TimeInput(attrs={"type": "time"}))
@@ -124,9 +120,8 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        low, high = settings.MIN_HOURLY_RATE_CENTS / 100, settings.MAX_HOURLY_RATE_CENTS / 100
-        self.fields["hourly_rate"].help_text = f"In dollars, between ${low:,.2f} and ${high:,.2f}."
-        self.fields["hourly_rate"].widget.attrs.update({"min": f"{low:.2f}", "max": f"{high:.2f}", "step": "0.01"})
+        low, high = format_money(settings.MIN_HOURLY_RATE_CENTS), format_money(settings.MAX_HOURLY_RATE_CENTS)
+        self.fields["hourly_rate"].help_text = f"In dollars, between {low} and {high}."
         self.fields["availability_hours_per_week"].max_value = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
         self.fields["availability_hours_per_week"].widget.attrs["max"] = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
 
@@ -136,7 +131,7 @@ class ProfileForm(forms.Form):
         return {
             "headline": profile.headline,
             "overview": profile.overview,
-            "hourly_rate": (Decimal(rate) / 100).quantize(Decimal("0.01")) if rate is not None else None,
+            "hourly_rate": rate,
             "country": profile.country.code or "",
             "timezone": profile.timezone,
             "work_start": profile.work_start,
@@ -154,10 +149,7 @@ class ProfileForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        rate = data.get("hourly_rate")
-        data["hourly_rate_cents"] = (
-            int((rate * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)) if rate is not None else None
-        )
+        data["hourly_rate_cents"] = data.get("hourly_rate")
         if {"timezone", "work_start", "work_end"} <= data.keys():
             try:
                 profile_clean(
@@ -166,8 +158,8 @@ class ProfileForm(forms.Form):
                     work_start=data["work_start"],
                     work_end=data["work_end"],
                 )
-            except ValidationError as exc:
-                add_profile_errors(self, exc)
+            except InvalidInput as exc:
+                add_refusal(self, exc, field_names=PROFILE_FIELD_NAMES)
         return data
 
     def service_kwargs(self) -> dict:
@@ -187,17 +179,7 @@ class ProfileForm(forms.Form):
 
 
 # The service names the rate in cents; the form shows dollars.
-_FORM_FIELD_FOR = {"hourly_rate_cents": "hourly_rate"}
-
-
-def add_profile_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError (keyed by service field names) on the form's own fields."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        name = _FORM_FIELD_FOR.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
+PROFILE_FIELD_NAMES = {"hourly_rate_cents": "hourly_rate"}
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -244,7 +226,7 @@ class PortfolioItemForm(forms.Form):
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if image:
-            validate_image(image)
+            checked(lambda: validate_image(image))
         return image
 
 
@@ -255,7 +237,7 @@ class OrganizationForm(forms.Form):
 
     def clean_timezone(self):
         value = self.cleaned_data["timezone"]
-        validate_timezone_name(value)
+        checked(lambda: validate_timezone_name(value))
         return value
 
     @classmethod

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from contracts import api
+from kernel.routers import Router
 
-router = SimpleRouter()
+router = Router()
 router.register("offers", api.OfferViewSet, basename="api-offer")
 router.register("contracts", api.ContractViewSet, basename="api-contract")
 router.register("milestones", api.MilestoneViewSet, basename="api-milestone")

@@ -6,8 +6,10 @@ class ContractsConfig(AppConfig):
     name = "contracts"
 
     def ready(self):
+        # Each service module registers who may make which status change (kernel.transitions.register_actors).
         from contracts import selectors
         from contracts.models import SubmissionFile
+        from contracts.services import offers  # noqa: F401
         from kernel import files
 
         files.register(SubmissionFile, readable=selectors.submission_files_readable_by)

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,26 +19,9 @@ from contracts.services import offers as offer_services
 from jobs import selectors as job_selectors
 from kernel.errors import DomainError, NotFound
 from kernel.idempotency import scoped_key
+from kernel.pages import add_refusal, attempt
 from payments import selectors as payment_selectors
 from payments.services.escrow import escrow_balance
-
-
-def _not_found(exc: NotFound):
-    raise Http404 from exc
-
-
-def _attempt(request, call, success) -> bool:
-    """Run one service call: not found is a 404, a refused rule shows its detail, else `success` is shown (a text,
-    or a function of what the call returned). True when the call succeeded."""
-    try:
-        result = call()
-    except NotFound as exc:
-        _not_found(exc)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return False
-    messages.success(request, success(result) if callable(success) else success)
-    return True
 
 
 def _errors_text(form) -> str:
@@ -70,23 +52,23 @@ def _offer_source(request):
         try:
             return None, account_selectors.public_profile(int(profile_id))
         except NotFound as exc:
-            _not_found(exc)
+            raise Http404 from exc
     raise Http404
 
 
 def _offer_initial(proposal, profile) -> tuple[dict, list[dict]]:
     initial = {"start_date": timezone.localdate(), "contract_type": "hourly", "weekly_limit_hours": 40}
     if profile.hourly_rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(profile.hourly_rate_cents)
+        initial["hourly_rate"] = profile.hourly_rate_cents
     if proposal is None:
         return initial, []
     job = proposal.job
     initial.update(title=job.title, contract_type=job.budget_type)
     if proposal.rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(proposal.rate_cents)
+        initial["hourly_rate"] = proposal.rate_cents
     if proposal.bid_cents:
-        initial["total"] = forms.to_dollars(proposal.bid_cents)
-    rows = [{"title": m.title, "amount": forms.to_dollars(m.amount_cents)} for m in proposal.milestones.all()]
+        initial["total"] = proposal.bid_cents
+    rows = [{"title": m.title, "amount": m.amount_cents} for m in proposal.milestones.all()]
     return initial, rows
 
 
@@ -117,7 +99,7 @@ def offer_new(request):
                 freelancer_profile_id=None if proposal else profile.pk,
             )
         except DomainError as exc:
-            form.add_error(None, ValidationError(exc.detail, code=exc.code))
+            add_refusal(form, exc, field_names=forms.OfferForm.FIELD_FOR)
         else:
             messages.success(request, f"Offer sent to {offer.freelancer.display_name}.")
             return redirect("contracts:offer_detail", offer_id=offer.pk)
@@ -138,12 +120,9 @@ def offer_detail(request, offer_id: int):
     try:
         offer = selectors.offer_get(user=request.user, offer_id=offer_id)
     except NotFound as exc:
-        _not_found(exc)
-    is_freelancer = offer.freelancer_id == request.user.pk
+        raise Http404 from exc
     context = {
         "offer": offer,
-        "is_freelancer": is_freelancer,
-        "can_withdraw": has_org_perm(request.user, offer.organization_id, OrgPerm.HIRE),
         "is_open": offer.status == Offer.Status.PENDING and offer.expires_at > timezone.now(),
         "decline_form": forms.DeclineOfferForm(),
         "contract": getattr(offer, "contract", None) if offer.status == Offer.Status.ACCEPTED else None,
@@ -157,7 +136,7 @@ def offer_accept(request, offer_id: int):
     try:
         contract = offer_services.offer_accept(actor=request.user, offer_id=offer_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("contracts:offer_detail", offer_id=offer_id)
@@ -184,7 +163,7 @@ def offer_withdraw(request, offer_id: int):
 
 
 def _offer_action(request, offer_id: int, call):
-    _attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
+    attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
     return redirect("contracts:offer_detail", offer_id=offer_id)
 
 
@@ -207,7 +186,7 @@ def contract_detail(request, contract_id: int):
     try:
         contract = selectors.contract_get(user=request.user, contract_id=contract_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     user = request.user
     org = contract.organization_id
     is_freelancer = contract.freelancer_id == user.pk
@@ -270,7 +249,7 @@ def milestone_add(request, contract_id: int):
 
 
 def _contract_action(request, contract_id: int, call, success: str):
-    _attempt(request, call, success)
+    attempt(request, call, success)
     return redirect("contracts:contract_detail", contract_id=contract_id)
 
 
@@ -294,7 +273,7 @@ def _milestone_action(request, milestone_id: int, call, success: str):
     """On success the page opens at the milestone, whose new state shows there; a refusal opens at the top, where
     the message saying why is (scrolled to the milestone, the user would see nothing happen)."""
     url = _contract_url_of(request, milestone_id)
-    done = _attempt(request, call, success)
+    done = attempt(request, call, success)
     return redirect(url + f"#milestone-{milestone_id}" if done else url)
 
 

@@ -2,8 +2,15 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -26,9 +33,13 @@ from jobs.services.proposals import (
 )
 from jobs.services.saved_searches import saved_search_create, saved_search_delete
 from kernel.files import FileUrlField
+from kernel.money import CentsField
 from kernel.pagination import CappedLimitOffsetPagination
+from kernel.transitions import AllowedTransitionsField
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
+# Searches filter on a PostgreSQL int[] of skill ids: a larger number is no skill, and must not reach the database.
+SKILL_ID_MAX = 2**31 - 1
 ERROR = inline_serializer("JobsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 
 
@@ -47,9 +58,12 @@ class QuestionSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
+    # "" until the job is closed: documented as such, not as outside the enum.
+    close_reason = serializers.ChoiceField(choices=Job.CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Job
@@ -76,6 +90,7 @@ class JobSerializer(serializers.ModelSerializer):
             "work_minutes",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "close_reason",
             "close_note",
             "questions",
@@ -87,6 +102,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobListSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
 
@@ -108,6 +124,7 @@ class JobListSerializer(serializers.ModelSerializer):
             "visibility",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "created_at",
             "published_at",
         ]
@@ -121,9 +138,9 @@ class JobWriteSerializer(serializers.Serializer):
     skill_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     category = serializers.ChoiceField(choices=Skill.Category.choices)
     budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices)
-    rate_min_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    rate_max_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    fixed_amount_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    rate_min_cents = CentsField(required=False, allow_null=True)
+    rate_max_cents = CentsField(required=False, allow_null=True)
+    fixed_amount_cents = CentsField(required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
     duration = serializers.ChoiceField(choices=Duration.choices)
     experience_level = serializers.ChoiceField(choices=ExperienceLevel.choices)
     visibility = serializers.ChoiceField(choices=Job.Visibility.choices, default=Job.Visibility.PUBLIC)
@@ -166,7 +183,9 @@ class JobCloseSerializer(serializers.Serializer):
 
 class JobSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    skills = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=SKILL_ID_MAX), required=False, default=list
+    )
     budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices, required=False, allow_blank=True)
     budget_min_cents = serializers.IntegerField(required=False, min_value=0)
     budget_max_cents = serializers.IntegerField(required=False, min_value=0)
@@ -175,7 +194,7 @@ class JobSearchQuerySerializer(serializers.Serializer):
     fits_my_hours = serializers.BooleanField(required=False, default=False)
     posted_within = serializers.IntegerField(required=False, min_value=1, max_value=365)
     sort = serializers.ChoiceField(choices=["relevance", "newest"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=settings.SEARCH_MAX_PAGE, default=1)
 
     def to_params(self) -> JobSearchParams:
         data = self.validated_data
@@ -196,9 +215,11 @@ class JobSearchQuerySerializer(serializers.Serializer):
 
 class JobHitSerializer(serializers.Serializer):
     job = JobListSerializer()
-    overlap_hours = serializers.FloatField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_minutes = serializers.IntegerField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_hours = serializers.FloatField(allow_null=True, help_text="The same in hours (two decimals).")
 
 
+@extend_schema_serializer(many=False)  # a page object, though `list` answers it
 class JobSearchPageSerializer(serializers.Serializer):
     results = JobHitSerializer(many=True)
     page = serializers.IntegerField()
@@ -206,11 +227,22 @@ class JobSearchPageSerializer(serializers.Serializer):
 
 
 class JobInvitationSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
 
     class Meta:
         model = Invitation
-        fields = ["id", "job", "job_title", "freelancer", "message", "status", "created_at", "responded_at"]
+        fields = [
+            "id",
+            "job",
+            "job_title",
+            "freelancer",
+            "message",
+            "status",
+            "allowed_transitions",
+            "created_at",
+            "responded_at",
+        ]
         read_only_fields = fields
 
 
@@ -221,7 +253,7 @@ class JobInvitationCreateSerializer(serializers.Serializer):
 
 class MilestoneSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    amount_cents = serializers.IntegerField(min_value=1)
+    amount_cents = CentsField(max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -236,6 +268,7 @@ class AnswerReadSerializer(serializers.Serializer):
 
 
 class ProposalSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
     freelancer_name = serializers.CharField(source="freelancer.user.display_name", read_only=True)
 
@@ -253,6 +286,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "currency",
             "estimated_duration",
             "status",
+            "allowed_transitions",
             "created_at",
             "status_changed_at",
         ]
@@ -271,8 +305,10 @@ class ProposalDetailSerializer(ProposalSerializer):
 class ProposalSubmitSerializer(serializers.Serializer):
     cover_letter = serializers.CharField(max_length=5000)
     estimated_duration = serializers.ChoiceField(choices=Duration.choices)
-    rate_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Hourly jobs.")
-    bid_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Fixed-price jobs.")
+    rate_cents = CentsField(required=False, allow_null=True, help_text="Hourly jobs.")
+    bid_cents = CentsField(
+        required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS, help_text="Fixed-price jobs."
+    )
     milestones = MilestoneSerializer(many=True, required=False, default=list)
     answers = AnswerSerializer(many=True, required=False, default=list)
 
@@ -291,12 +327,15 @@ class ProposalSubmitSerializer(serializers.Serializer):
 class ProposalReviewSerializer(serializers.Serializer):
     proposal = ProposalSerializer()
     job_success_score = serializers.IntegerField(source="proposal.freelancer.job_success_score", allow_null=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap of the freelancer's hours with the job's.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
 class TalentQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    skills = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=SKILL_ID_MAX), required=False, default=list
+    )
     rate_min_cents = serializers.IntegerField(required=False, min_value=0)
     rate_max_cents = serializers.IntegerField(required=False, min_value=0)
     country = serializers.CharField(required=False, max_length=2, default="")
@@ -307,7 +346,7 @@ class TalentQuerySerializer(serializers.Serializer):
     timezone = serializers.CharField(required=False, default="", help_text="Default: your organization's.")
     min_overlap_hours = serializers.IntegerField(required=False, min_value=0, max_value=8, default=0)
     sort = serializers.ChoiceField(choices=["relevance", "score", "rate"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=settings.SEARCH_MAX_PAGE, default=1)
 
     def validate_timezone(self, value):
         return JobWriteSerializer().validate_timezone(value)
@@ -321,9 +360,11 @@ class TalentHitSerializer(serializers.Serializer):
     country = serializers.CharField(source="profile.country.code", allow_null=True)
     job_success_score = serializers.IntegerField(source="profile.job_success_score", allow_null=True)
     skills = JobSkillSerializer(source="profile.skills", many=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap with the working hours asked about.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
+@extend_schema_serializer(many=False)  # a page object, though `list` answers it
 class TalentPageSerializer(serializers.Serializer):
     results = TalentHitSerializer(many=True)
     page = serializers.IntegerField()
@@ -335,6 +376,8 @@ class SavedSearchSerializer(serializers.ModelSerializer):
         model = SavedSearch
         fields = ["id", "name", "query", "created_at", "checked_until"]
         read_only_fields = ["id", "created_at", "checked_until"]
+        # The search's query string: required, empty meaning every new job.
+        extra_kwargs = {"query": {"required": True, "allow_blank": True}}
 
 
 def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
@@ -349,6 +392,7 @@ def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Ser
     )
 
 
+PaginatedJobListSerializer = _paginated("PaginatedJobListList", JobListSerializer)
 PaginatedJobInvitationSerializer = _paginated("PaginatedInvitationsOfJobList", JobInvitationSerializer)
 PaginatedProposalReviewSerializer = _paginated("PaginatedProposalReviewList", ProposalReviewSerializer)
 
@@ -407,7 +451,7 @@ class JobViewSet(viewsets.ViewSet):
         job = job_update(user=request.user, job_id=int(pk), fields=data.to_fields())
         return Response(JobSerializer(selectors.job_get(user=request.user, job_id=job.pk)).data)
 
-    @extend_schema(responses=JobListSerializer(many=True))
+    @extend_schema(responses=PaginatedJobListSerializer)
     @action(detail=False, methods=["get"])
     def mine(self, request):
         """Every job of the organizations where you may view jobs, newest first."""
@@ -501,7 +545,8 @@ class JobViewSet(viewsets.ViewSet):
             selectors.proposals_for_review(user=request.user, job=job, sort=sort), request, view=self
         )
         payload = [
-            {"proposal": proposal, "overlap_hours": hours} for proposal, hours in selectors.with_overlap(page, job)
+            {"proposal": proposal, "overlap_minutes": minutes, "overlap_hours": round(minutes / 60, 2)}
+            for proposal, minutes in selectors.with_overlap(page, job)
         ]
         return paginator.get_paginated_response(ProposalReviewSerializer(payload, many=True).data)
 

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,12 +18,19 @@ from jobs.services import jobs as job_services
 from jobs.services import proposals as proposal_services
 from jobs.services import saved_searches as saved_search_services
 from kernel.errors import DomainError
+from kernel.pages import add_refusal, attempt, show_refusal
 from kernel.refs import Kind, ref
 from messaging import services as messaging_services
 
-
-def _fail(request, exc: DomainError) -> None:
-    messages.error(request, exc.detail)
+# Service argument names → this app's form field names, for refusals shown beside the fields.
+FORM_FIELDS = {
+    "skill_ids": "skills",
+    "rate_min_cents": "rate_min",
+    "rate_max_cents": "rate_max",
+    "fixed_amount_cents": "fixed_amount",
+    "rate_cents": "rate",
+    "bid_cents": "bid",
+}
 
 
 def _job_or_404(request, job_id: int) -> Job:
@@ -34,10 +40,6 @@ def _job_or_404(request, job_id: int) -> Job:
     return job
 
 
-def _form_error(form, exc: DomainError) -> None:
-    form.add_error(None, ValidationError(exc.detail, code=exc.code))
-
-
 def _form_page(request, form, save, template: str, context: dict):
     """A form's page: once it is posted and valid, `save()` answers (a refused rule becomes a form error);
     otherwise the page again, with status 400 when the form has errors."""
@@ -45,18 +47,8 @@ def _form_page(request, form, save, template: str, context: dict):
         try:
             return save()
         except DomainError as exc:
-            _form_error(form, exc)
+            add_refusal(form, exc, field_names=FORM_FIELDS)
     return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
-
-
-def _attempt(request, call, success: str) -> None:
-    """Run one service call; show its refusal, or `success`."""
-    try:
-        call()
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, success)
 
 
 # --- Job search (freelancers) ---
@@ -167,7 +159,7 @@ def edit(request, job_id: int):
 
 
 def _publish(request, job_id: int):
-    _attempt(
+    attempt(
         request,
         lambda: job_services.job_publish(user=request.user, job_id=job_id),
         "Your job is open: freelancers can find it and send proposals.",
@@ -188,7 +180,7 @@ def close(request, job_id: int):
     if not form.is_valid():
         messages.error(request, "Say whether the job was filled or cancelled.")
         return redirect("jobs:detail", job_id)
-    _attempt(
+    attempt(
         request,
         lambda: job_services.job_close(user=request.user, job_id=job_id, **form.cleaned_data),
         "The job is closed.",
@@ -264,7 +256,7 @@ def _proposal_action(request, proposal_id: int, service, success: str, next_url:
     try:
         proposal = service(user=request.user, proposal_id=proposal_id)
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
         return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal_id]))
     messages.success(request, success)
     return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal.pk]))
@@ -337,7 +329,7 @@ def invitation_accept(request, invitation_id: int):
     try:
         invitation = invitation_services.invitation_accept(user=request.user, invitation_id=invitation_id)
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
         return redirect("jobs:invitations")
     messages.success(request, "Invitation accepted: write your proposal.")
     return redirect("jobs:propose", invitation.job_id)
@@ -346,7 +338,7 @@ def invitation_accept(request, invitation_id: int):
 @login_required
 @require_POST
 def invitation_decline(request, invitation_id: int):
-    _attempt(
+    attempt(
         request,
         lambda: invitation_services.invitation_decline(user=request.user, invitation_id=invitation_id),
         "Invitation declined.",
@@ -370,7 +362,7 @@ def invite(request):
             message=form.cleaned_data["message"],
         )
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, "Invitation sent.")
     return redirect(_safe_next(request) or reverse("jobs:detail", args=[job_id]))
@@ -412,7 +404,7 @@ def saved_searches(request):
             try:
                 saved_search_services.saved_search_create(user=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _fail(request, exc)
+                show_refusal(request, exc)
             else:
                 messages.success(request, "Search saved: we will tell you about new matching jobs.")
         else:
@@ -427,7 +419,7 @@ def saved_search_delete(request, saved_search_id: int):
     try:
         saved_search_services.saved_search_delete(user=request.user, saved_search_id=saved_search_id)
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, "Saved search deleted.")
     return redirect("jobs:saved_searches")

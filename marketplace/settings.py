@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kernel.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,11 +249,15 @@ MIN_HOURLY_RATE_CENTS = env.int("MIN_HOURLY_RATE_CENTS", default=300)
 MAX_HOURLY_RATE_CENTS = env.int("MAX_HOURLY_RATE_CENTS", default=99_900)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=2 * 1024 * 1024)
+# A few bytes of PNG can claim 12000×12000 pixels: pictures are refused above this many, before decoding.
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=25_000_000)
 # Freelancer profiles (accounts): the longest daily working window, and how much a profile may list.
 MAX_WORKING_WINDOW_MINUTES = env.int("MAX_WORKING_WINDOW_MINUTES", default=16 * 60)
 MAX_AVAILABILITY_HOURS_PER_WEEK = env.int("MAX_AVAILABILITY_HOURS_PER_WEEK", default=80)
 MAX_PROFILE_SKILLS = env.int("MAX_PROFILE_SKILLS", default=15)
 MAX_PORTFOLIO_ITEMS = env.int("MAX_PORTFOLIO_ITEMS", default=12)
+# An invitation to join an organization can be accepted for this long after it was sent.
+ORG_INVITATION_EXPIRY_DAYS = env.int("ORG_INVITATION_EXPIRY_DAYS", default=14)
 
 # --- API ---
 REST_FRAMEWORK = {
@@ -279,6 +284,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.openapi.document_common_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "jobs.models.Job.Status",
         "JobCloseReasonEnum": "jobs.models.Job.CloseReason",
@@ -345,6 +354,8 @@ FORM_RENDERER = "kernel.forms.FormRenderer"
 
 # --- Jobs and search ---
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
+# Searches page through at most SEARCH_CANDIDATES ranked matches; a page number past this one is refused.
+SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=1000)
 # Relevance is ranked among at most this many newest matches (ENVIRONMENT.md "Search at marketplace scale").
 SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=500)
 SAVED_SEARCH_MAX_NOTIFIED = env.int("SAVED_SEARCH_MAX_NOTIFIED", default=10)

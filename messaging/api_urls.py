@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from kernel.routers import Router
 from messaging import api
 
-router = SimpleRouter()
+router = Router()
 router.register("notifications", api.NotificationViewSet, basename="notification")
 router.register("conversations", api.ConversationViewSet, basename="conversation")
 

@@ -4,13 +4,14 @@ saved search read the same one)."""
 import dataclasses
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
 
 from accounts.models import Skill
 from jobs.models import Duration, ExperienceLevel, Job
+from kernel.money import MoneyField
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,16 +57,6 @@ POSTED_WITHIN = [
 ]
 
 
-def to_cents(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
-
-
-def money_field(label: str, required: bool = False, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=required, min_value=Decimal("0.01"), max_digits=10, decimal_places=2, help_text=help_text
-    )
-
-
 def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name] + [
         ("UTC", "UTC")
@@ -80,8 +71,8 @@ class JobSearchForm(forms.Form):
         queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
     budget_type = forms.ChoiceField(choices=[("", "Any budget"), *Job.BudgetType.choices], required=False)
-    budget_min = money_field("Budget from (USD)")
-    budget_max = money_field("Budget up to (USD)")
+    budget_min = MoneyField(label="Budget from (USD)", required=False)
+    budget_max = MoneyField(label="Budget up to (USD)", required=False)
     experience = forms.MultipleChoiceField(
         choices=ExperienceLevel.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Experience level"
     )
@@ -97,7 +88,7 @@ class JobSearchForm(forms.Form):
         choices=POSTED_WITHIN, required=False, coerce=int, empty_value=None, label="Posted"
     )
     sort = forms.ChoiceField(choices=[("relevance", "Relevance"), ("newest", "Newest")], required=False)
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=settings.SEARCH_MAX_PAGE, required=False, widget=forms.HiddenInput)
 
     def to_params(self) -> JobSearchParams:
         data = self.cleaned_data if self.is_valid() else {}
@@ -105,8 +96,8 @@ class JobSearchForm(forms.Form):
             q=(data.get("q") or "").strip(),
             skill_ids=tuple(skill.pk for skill in data.get("skills") or ()),
             budget_type=data.get("budget_type") or "",
-            budget_min_cents=to_cents(data.get("budget_min")),
-            budget_max_cents=to_cents(data.get("budget_max")),
+            budget_min_cents=data.get("budget_min"),
+            budget_max_cents=data.get("budget_max"),
             experience_levels=tuple(data.get("experience") or ()),
             durations=tuple(data.get("duration") or ()),
             fits_my_hours=bool(data.get("fits_my_hours")),
@@ -121,8 +112,8 @@ class TalentSearchForm(forms.Form):
     skills = forms.ModelMultipleChoiceField(
         queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
-    rate_min = money_field("Hourly rate from (USD)")
-    rate_max = money_field("Hourly rate up to (USD)")
+    rate_min = MoneyField(label="Hourly rate from (USD)", required=False)
+    rate_max = MoneyField(label="Hourly rate up to (USD)", required=False)
     country = forms.CharField(max_length=2, required=False, label="Country code", help_text="Two letters, e.g. PT.")
     languages = forms.CharField(
         required=False, max_length=60, label="Languages", help_text="Language codes separated by commas, e.g. en, pt."
@@ -142,7 +133,7 @@ class TalentSearchForm(forms.Form):
     sort = forms.ChoiceField(
         choices=[("relevance", "Relevance"), ("score", "Job success score"), ("rate", "Lowest rate")], required=False
     )
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=settings.SEARCH_MAX_PAGE, required=False, widget=forms.HiddenInput)
 
     def clean_languages(self):
         return tuple(code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip())
@@ -152,8 +143,8 @@ class TalentSearchForm(forms.Form):
         return TalentSearchParams(
             q=(data.get("q") or "").strip(),
             skill_ids=tuple(skill.pk for skill in data.get("skills") or ()),
-            rate_min_cents=to_cents(data.get("rate_min")),
-            rate_max_cents=to_cents(data.get("rate_max")),
+            rate_min_cents=data.get("rate_min"),
+            rate_max_cents=data.get("rate_max"),
             country=(data.get("country") or "").upper(),
             languages=data.get("languages") or (),
             min_score=data.get("min_score"),

@@ -243,7 +243,7 @@ def test_a_fixed_offer_with_a_bad_milestone_row_shows_the_row_error(as_user, own
     page = as_user(owner).post(url, data)
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Check the milestones below" in body and "greater than or equal to 0.01" in body
+    assert "Check the milestones below" in body and "at least $0.01" in body
     assert not Offer.objects.exists()
     # The same rows on an hourly offer are ignored.
     hourly = {**data, "contract_type": "hourly", "hourly_rate": "50.00", "weekly_limit_hours": "20"}

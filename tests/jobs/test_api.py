@@ -74,11 +74,16 @@ def test_bad_budget_is_a_400_with_a_code(owner, organization, python_skill):
     assert response.status_code == 400
 
 
-def test_another_client_cannot_post_for_or_see_a_draft_of_this_organization(other_client, organization, python_skill):
+def test_another_client_cannot_post_for_or_see_a_draft_of_this_organization(
+    other_client, member, organization, python_skill
+):
+    # The one permission rule: not a member → 404 (as if the organization were not there); a member whose role
+    # lacks the permission → 403.
     assert (
         api(other_client).post("/api/v1/jobs/", job_payload(organization, python_skill), format="json").status_code
-        == 403
+        == 404
     )
+    assert api(member).post("/api/v1/jobs/", job_payload(organization, python_skill), format="json").status_code == 403
     draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     assert api(other_client).get(f"/api/v1/jobs/{draft.pk}/").status_code == 404
     assert api(other_client).post(f"/api/v1/jobs/{draft.pk}/publish/").status_code == 404
@@ -119,7 +124,9 @@ def test_proposals_visible_only_to_the_author_and_the_organization(
     assert created.status_code == 201, created.json()
     proposal_id = created.json()["id"]
     second = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "Again", "estimated_duration": "1_3m", "rate_cents": 4500}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "Again", "estimated_duration": "1_3m", "rate_cents": 4500},
+        format="json",
     )
     assert second.status_code == 409 and second.json()["code"] == "proposal_exists"
     for who in (freelancer, owner, member):
@@ -135,6 +142,9 @@ def test_proposals_visible_only_to_the_author_and_the_organization(
 
 def test_proposal_actions_and_their_refusals(owner, member, organization, freelancer, other_freelancer):
     proposal = ProposalFactory(job=JobFactory(organization=organization), freelancer=freelancer.freelancer_profile)
+    url = f"/api/v1/proposals/{proposal.pk}/"
+    moves = {who: api(who).get(url).json()["allowed_transitions"] for who in (owner, member, freelancer)}
+    assert moves == {owner: ["declined", "hired", "shortlisted"], member: [], freelancer: ["withdrawn"]}
     assert api(member).post(f"/api/v1/proposals/{proposal.pk}/shortlist/").status_code == 403
     assert api(other_freelancer).post(f"/api/v1/proposals/{proposal.pk}/withdraw/").status_code == 404
     assert api(owner).post(f"/api/v1/proposals/{proposal.pk}/shortlist/").json()["status"] == "shortlisted"
@@ -153,7 +163,9 @@ def test_proposal_actions_and_their_refusals(owner, member, organization, freela
 def test_submission_refusals_have_stable_codes(organization, freelancer, job_overrides, code):
     job = JobFactory(organization=organization, **job_overrides)
     response = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000},
+        format="json",
     )
     assert response.status_code == 409 and response.json()["code"] == code
 
@@ -163,7 +175,9 @@ def test_weekly_limit_over_the_api(settings, organization, freelancer):
     ProposalFactory(freelancer=freelancer.freelancer_profile, status=Proposal.Status.WITHDRAWN)
     job = JobFactory(organization=organization)
     response = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000},
+        format="json",
     )
     assert response.status_code == 409 and response.json()["code"] == "proposal_weekly_limit"
 

@@ -54,10 +54,10 @@ def test_a_client_posts_and_publishes_from_the_form(client, owner, organization,
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"rate_min": "80"}, "The highest rate must be at least the lowest."),
+        ({"rate_min": "80"}, "The minimum rate must not be above the maximum."),
         ({"skills": []}, "Choose at least one required skill."),
         ({"overlap_hours": "9"}, "Ensure this value is less than or equal to 8."),
-        ({"budget_type": "fixed"}, "Give the fixed price."),
+        ({"budget_type": "fixed"}, "Give a fixed price above zero."),
     ],
 )
 def test_the_form_explains_what_is_wrong(client, owner, organization, python_skill, overrides, message):
@@ -132,7 +132,7 @@ def test_a_freelancer_sends_a_proposal_with_answers_and_milestones(client, owner
         "milestone_2_amount": "200",
     }
     response = client.post(reverse("jobs:propose", args=[job.pk]), data)
-    assert response.status_code == 400 and "add up to 450.00, not the bid of 500.00" in response.content.decode()
+    assert response.status_code == 400 and "add up to $450.00, not the bid of $500.00" in response.content.decode()
     data["milestone_2_amount"] = "250"
     response = client.post(reverse("jobs:propose", args=[job.pk]), data)
     proposal = Proposal.objects.get()
