@@ -48,7 +48,8 @@ def nudge() -> None:
     from kernel.tasks import outbox_drain
 
     try:
-        outbox_drain.delay()
+        # One attempt, no publish retries: a committed request must not wait on a broker that is away.
+        outbox_drain.apply_async(retry=False)
     except Exception:  # any broker failure (connection refused, timeout): the row waits in the table
         logger.warning("outbox: could not reach the broker; the periodic drain will deliver", exc_info=True)
 
