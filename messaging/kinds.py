@@ -80,6 +80,8 @@ _ALL = [
     NotificationKind("milestone_changes_requested", "Changes requested", "Milestones", _CONTRACT),
     NotificationKind("milestone_refund_requested", "Refund requested", "Milestones", _CONTRACT),
     NotificationKind("milestone_refunded", "Milestone refunded", "Milestones", _CONTRACT),
+    NotificationKind("milestone_refund_agreed", "Refund agreed, on its way", "Milestones", _CONTRACT),
+    NotificationKind("milestone_refund_failed", "Refund failed", "Milestones", _CONTRACT),
     NotificationKind("milestone_disputed", "Milestone disputed", "Milestones", _CONTRACT),
     # Hourly work
     NotificationKind("timesheet_closed", "Timesheet closed and invoiced", "Hourly work", _CONTRACT),
