@@ -117,7 +117,7 @@ class JobSearchQuery(forms.Form):
         otherwise (pages, saved searches) a bad value is ignored and the rest still applies."""
         valid = self.is_valid()
         if not valid and strict:
-            raise InvalidInput("invalid_query", errors={field: list(e) for field, e in self.errors.items()})
+            raise InvalidInput("invalid_query", errors={field: [str(m) for m in e] for field, e in self.errors.items()})
         data = self.cleaned_data if self.is_bound else {}
         return JobSearchParams(
             q=(data.get("q") or "").strip(),
