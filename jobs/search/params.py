@@ -149,12 +149,14 @@ class JobSearchForm(JobSearchQuery):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A canonical URL (a saved search's link) carries cents: show them in the dollar inputs.
+        # A canonical URL (a saved search's link) carries cents: they fill the dollar inputs, which are then the
+        # only amount fields (a hidden cents copy would outlive the user clearing the input).
         for typed in ("budget_min", "budget_max"):
             cents = self.data.get(f"{typed}_cents") if self.is_bound else None
             if cents and str(cents).isascii() and str(cents).isdigit() and not self.data.get(typed):
                 self.data = self.data.copy()
                 self.data[typed] = self.fields[typed].prepare_value(int(cents))
+            del self.fields[f"{typed}_cents"]
 
     def clean(self):
         data = super().clean()

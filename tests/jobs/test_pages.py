@@ -361,3 +361,4 @@ def test_the_search_page_reads_typed_dollars_and_saves_the_search_in_cents(clien
     # The saved search's own link (canonical, in cents) shows the amount in the dollar input again.
     body = client.get(reverse("jobs:search"), {"budget_min_cents": "500000"}).content.decode()
     assert 'name="budget_min" value="5000.00"' in body
+    assert 'name="budget_min_cents"' not in body  # clearing the dollar input clears the filter
