@@ -196,7 +196,3 @@ def default_timezone_of(user) -> str:
         .first()
     )
     return zone or "UTC"
-
-
-def freelancer_profile_get(*, profile_id: int) -> FreelancerProfile | None:
-    return FreelancerProfile.objects.select_related("user").filter(pk=profile_id).first()

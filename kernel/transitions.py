@@ -11,27 +11,29 @@ of the app that owns the model: it registers one function with `register_actors`
 """
 
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from rest_framework import serializers
 
 from kernel.errors import DomainError, NotFound
 
-ActorRule = Callable[[models.Model, object], Iterable[str]]
+M = TypeVar("M", bound=models.Model)
+ActorRule = Callable[[Any, Any], Iterable[str]]  # (the model's instance, the acting user or None) → statuses
 _actor_rules: dict[type[models.Model], ActorRule] = {}
 
 
-def lock(queryset: models.QuerySet, **lookup) -> models.Model:
+def lock(queryset: "models.QuerySet[M] | models.Manager[M]", **lookup) -> M:
     """The one row `lookup` names, locked until the transaction ends (`select_for_update` on that table only);
     NotFound when there is none. Call inside `transaction.atomic()`."""
-    row = queryset.select_for_update(of=("self",)).filter(**lookup).first()
+    row = queryset.select_for_update(of=("self",)).filter(**lookup).first()  # type: ignore[misc]
     if row is None:
         raise NotFound()
     return row
 
 
 def transition(
-    obj: models.Model,
+    obj: Any,
     to: str,
     *,
     actor=None,
@@ -67,7 +69,7 @@ def register_actors(model: type[models.Model], rule: ActorRule) -> None:
     _actor_rules[model] = rule
 
 
-def allowed_transitions(obj: models.Model, actor) -> set[str]:
+def allowed_transitions(obj: Any, actor) -> set[str]:
     """The moves `actor` may make on `obj` now: the table's next statuses that the owning app's rule grants."""
     possible = set(obj.ALLOWED.get(obj.status, ()))
     rule = _actor_rules.get(type(obj))

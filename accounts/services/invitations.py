@@ -25,7 +25,7 @@ def _invitation_moves(invitation: OrganizationInvitation, actor) -> set[str]:
     """Members who manage members revoke; the person it was sent to (by e-mail address) accepts."""
     if actor is None or not actor.is_authenticated:
         return set()
-    moves = set()
+    moves: set[str] = set()
     if may(actor, invitation.organization_id, OrgPerm.MANAGE_MEMBERS):
         moves.add(OrganizationInvitation.Status.REVOKED)
     if invitation.email.lower() == actor.email.lower():

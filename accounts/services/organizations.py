@@ -48,6 +48,7 @@ def membership_for_action(user: User, organization_id: int, perm: OrgPerm | None
         visible=membership is not None,
         allowed=membership is not None and (perm is None or role_allows(membership.role, perm)),
     )
+    assert membership is not None  # require_access raised otherwise
     return membership
 
 
@@ -94,10 +95,10 @@ def organization_update(
             raise InvalidInput("organization_name_required", errors={"name": "Give the organization a name."})
         organization.name = one_line(str(name))
     if country is not _KEEP:
-        organization.country = country
+        organization.country = str(country)
     if timezone is not _KEEP:
-        validate_timezone_name(timezone)
-        organization.timezone = timezone
+        validate_timezone_name(str(timezone))
+        organization.timezone = str(timezone)
     organization.save()
     return organization
 

@@ -3,6 +3,7 @@ the working window."""
 
 import zoneinfo
 from datetime import time
+from typing import cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -54,7 +55,7 @@ def validate_image(upload: UploadedFile, *, field: str = "image") -> None:
     """Check an upload by its size and its bytes (never by its name): Pillow must recognise an allowed format."""
     if upload.size > settings.MAX_IMAGE_BYTES:
         message = (
-            f"The image is too large ({upload.size / 1_048_576:.1f} MB); the limit is "
+            f"The image is too large ({(upload.size or 0) / 1_048_576:.1f} MB); the limit is "
             f"{settings.MAX_IMAGE_BYTES / 1_048_576:.1f} MB."
         )
         raise InvalidInput("image_too_large", errors={field: message})
@@ -196,9 +197,9 @@ def profile_update(
     _apply_utc_window(locked)
     locked.save()
     if skill_ids is not _KEEP:
-        _profile_set_skills(locked, list(skill_ids))
+        _profile_set_skills(locked, list(cast(list[int], skill_ids)))
     if languages is not _KEEP:
-        _profile_set_languages(locked, list(languages))
+        _profile_set_languages(locked, list(cast(list[tuple[str, str]], languages)))
     profile.refresh_from_db()
     profile.user.__dict__.pop("timezone_name", None)
     return profile
@@ -258,7 +259,7 @@ def portfolio_item_delete(*, profile: FreelancerProfile, item_id: int) -> None:
     if item is None:
         raise NotFound()
     if item.image:
-        image_name = item.image.name
+        image_name = str(item.image.name)
         storage = item.image.storage
         transaction.on_commit(lambda: storage.delete(image_name))
     item.delete()

@@ -1,6 +1,6 @@
 """Helpers the contracts services share: transition checks, who may act, and telling the other side."""
 
-from django.db.models import Model
+from typing import Any
 
 from accounts.permissions import OrgPerm, has_org_perm, require_org_perm
 from contracts import selectors
@@ -9,7 +9,7 @@ from kernel.permissions import require_access
 from messaging.services import notify
 
 
-def check_transition(obj: Model, new_status: str, *, code: str = "invalid_transition", detail: str = "") -> None:
+def check_transition(obj: Any, new_status: str, *, code: str = "invalid_transition", detail: str = "") -> None:
     """Refuse a status change the model's ALLOWED map does not list (a 409 with a stable code)."""
     if new_status not in obj.ALLOWED[obj.status]:
         label = obj.get_status_display().lower()

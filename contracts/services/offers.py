@@ -113,7 +113,7 @@ def _offer_moves(offer: Offer, actor) -> set[str]:
     """The freelancer accepts or declines; the client's hirers withdraw. (Expiry is the task's, not a person's.)"""
     if actor is None or not actor.is_authenticated:
         return set()
-    moves = set()
+    moves: set[str] = set()
     if offer.freelancer_id == actor.pk:
         moves |= {Offer.Status.ACCEPTED, Offer.Status.DECLINED}
     if may(actor, offer.organization_id, OrgPerm.HIRE):
@@ -162,6 +162,7 @@ def offer_create(
             raise DomainError("proposal_not_live", "This proposal is no longer open: it cannot be hired.")
         freelancer, job = proposal.freelancer.user, proposal.job
     else:
+        assert freelancer_profile_id is not None  # exactly one of the two targets (checked above)
         profile = FreelancerProfile.objects.select_related("user").filter(pk=freelancer_profile_id).first()
         if profile is None:
             raise NotFound("No freelancer with this id.")

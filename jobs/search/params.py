@@ -118,7 +118,7 @@ class JobSearchQuery(forms.Form):
         otherwise (pages, saved searches) a bad value is ignored and the rest still applies."""
         valid = self.is_valid()
         if not valid and strict:
-            raise InvalidInput("invalid_query", errors={field: list(e) for field, e in self.errors.items()})
+            raise InvalidInput("invalid_query", errors={field: [str(m) for m in e] for field, e in self.errors.items()})
         data = self.cleaned_data if self.is_bound else {}
         return JobSearchParams(
             q=(data.get("q") or "").strip(),
@@ -150,12 +150,14 @@ class JobSearchForm(JobSearchQuery):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A canonical URL (a saved search's link) carries cents: show them in the dollar inputs.
+        # A canonical URL (a saved search's link) carries cents: they fill the dollar inputs, which are then the
+        # only amount fields (a hidden cents copy would outlive the user clearing the input).
         for typed in ("budget_min", "budget_max"):
             cents = self.data.get(f"{typed}_cents") if self.is_bound else None
             if cents and str(cents).isascii() and str(cents).isdigit() and not self.data.get(typed):
                 self.data = self.data.copy()
                 self.data[typed] = self.fields[typed].prepare_value(int(cents))
+            del self.fields[f"{typed}_cents"]
 
     def clean(self):
         data = super().clean()

@@ -10,6 +10,7 @@ names, skills through the many-to-many table, and a simple weighted score (title
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -71,7 +72,7 @@ class SearchPage:
 
 def overlap_minutes_expression(start_field: str, length_field: str, other: UtcWindow):
     """SQL for `kernel.windows.overlap_minutes` between a stored window and a constant one (same three shifts)."""
-    total = None
+    total: Any = None
     for shift in (-MINUTES_PER_DAY, 0, MINUTES_PER_DAY):
         begin = other.start_minute + shift
         linear = Greatest(
@@ -138,7 +139,7 @@ def _job_filters(queryset: QuerySet[Job], params: JobSearchParams, window: UtcWi
 def _sqlite_text(queryset: QuerySet, q: str, fields: tuple[str, str], skill_exists) -> QuerySet:
     """Every word must appear in the first field, the second or a skill name; score: 4 / 1 / 2 per word."""
     primary, secondary = fields
-    score = Value(0)
+    score: Any = Value(0)
     for word in _words(q):
         skill_hit = skill_exists(word)
         queryset = queryset.filter(
@@ -187,7 +188,7 @@ def job_search(*, params: JobSearchParams, user, page_size: int | None = None) -
             ("title", "description"),
             lambda word: Exists(Job.skills.through.objects.filter(job_id=OuterRef("pk"), skill__name__icontains=word)),
         )
-        queryset = queryset.order_by("-rank", *newest) if params.sort == "relevance" else queryset.order_by(*newest)
+        queryset = queryset.order_by("-rank", *newest) if params.sort == "relevance" else queryset.order_by(*newest)  # type: ignore[misc]
     else:
         queryset = base.order_by(*newest)
     queryset = queryset.defer("search_vector").select_related("organization").prefetch_related("skills")

@@ -38,7 +38,7 @@ def _proposal_moves(proposal: Proposal, actor) -> set[str]:
     """The job's hirers shortlist, decline and hire; the freelancer who wrote it withdraws it."""
     if actor is None or not actor.is_authenticated:
         return set()
-    moves = set()
+    moves: set[str] = set()
     if may(actor, proposal.job.organization_id, OrgPerm.HIRE):
         moves |= {Proposal.Status.SHORTLISTED, Proposal.Status.DECLINED, Proposal.Status.HIRED}
     if proposal.freelancer.user_id == actor.pk:

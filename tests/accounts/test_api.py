@@ -14,6 +14,7 @@ from tests.factories import (
     UserFactory,
     org_with_roles,
 )
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -143,12 +144,25 @@ def test_freelancers_are_public_and_filterable():
     assert_error(api().get("/api/v1/freelancers/999999/"), 404, "not_found")
 
 
-def test_freelancer_list_runs_a_constant_number_of_queries(django_assert_max_num_queries):
-    for _ in range(8):
-        profile = FreelancerProfileFactory()
-        profile.skills.add(SkillFactory())
-    with django_assert_max_num_queries(6):
-        assert len(api().get("/api/v1/freelancers/").json()["results"]) == 8
+def test_freelancer_and_organization_lists_run_a_constant_number_of_queries():
+    owner = UserFactory()
+    org, _ = org_with_roles(Role.OWNER)
+    MembershipFactory(organization=org, user=owner, role=Role.ADMIN)
+
+    def add(rows):
+        for _ in range(rows):
+            FreelancerProfileFactory().skills.add(SkillFactory())
+            MembershipFactory(organization=org)
+            OrganizationInvitationFactory(organization=org)
+            MembershipFactory(user=owner)
+
+    assert_constant_queries(
+        add,
+        lambda: api().get("/api/v1/freelancers/"),
+        lambda: api(owner).get("/api/v1/organizations/"),
+        lambda: api(owner).get(f"/api/v1/organizations/{org.pk}/members/"),
+        lambda: api(owner).get(f"/api/v1/organizations/{org.pk}/invitations/"),
+    )
 
 
 # --- my profile ---

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
@@ -15,7 +16,7 @@ from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from kernel.transitions import allowed_transitions
 from messaging.models import Conversation, Notification
 from messaging.selectors import may_read
-from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
+from tests.factories import FreelancerProfileFactory, JobFactory, OfferFactory, ProposalFactory
 
 TODAY = dt.date.today()
 
@@ -259,3 +260,23 @@ def test_an_hourly_offer_starts_an_hourly_contract_without_milestones(owner, org
     assert (contract.contract_type, contract.hourly_rate_cents, contract.weekly_limit_hours) == ("hourly", 5000, 20)
     assert contract.total_cents is None and not contract.milestones.exists()
     assert not awaiting_funding(contract)
+
+
+def test_offer_lists_run_a_constant_number_of_queries(client, owner, organization, freelancer):
+    from rest_framework.test import APIClient
+
+    from tests.queries import assert_constant_queries
+
+    api = APIClient()
+    api.force_authenticate(owner)
+    client.force_login(freelancer)
+
+    def add(rows):
+        for _ in range(rows):
+            OfferFactory(organization=organization, freelancer=freelancer, status="pending")
+
+    assert_constant_queries(
+        add,
+        lambda: api.get("/api/v1/offers/"),
+        lambda: client.get(reverse("contracts:offers")),
+    )
