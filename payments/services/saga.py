@@ -29,7 +29,9 @@ How a caller (contracts for milestones, timesheets and bonuses; disputes) uses i
    The same key returns the operation it began (`op.fresh` is False) and `execute` then answers as the first
    request did: the succeeded operation, the failure's DomainError, or 409 `operation_in_progress` while the
    gateway has not answered. A second key for a reference with a charge (or refund) still in flight is refused
-   with 409 `operation_in_progress`. Use one key per attempt: a failed attempt's key replays its failure.
+   with 409 `operation_in_progress`; let that error end your transaction (it leaves it unusable). Use one key per
+   attempt (`timesheet:40:charge:2`): a failed attempt's key replays its failure. Settling runs `on_settled`
+   before it touches the operation's row, so beginning under the same row lock `on_settled` takes is safe.
    `execute` raises the gateway's refusal as DomainError (after `on_settled` saw the failure), and 503
    `gateway_unavailable` when the outcome is unknown (the operation stays pending; reconcile finishes it).
    A refund the gateway has accepted but not finished comes back pending: in progress until confirmed.
@@ -40,8 +42,13 @@ How a caller (contracts for milestones, timesheets and bonuses; disputes) uses i
    and payer in one journal entry; when the payer gets a part, it returns a refund operation to `execute`, and the
    one entry is posted when the gateway confirms that refund: until then the money stays held).
 
+Recipes: a timesheet is `begin_charge` (reference timesheet:N) and, after its review period, `release` of the
+undisputed part with `hold` of the disputed one; a bonus is `begin_charge` (reference bonus:N) whose `on_settled`
+calls `release` for the same reference in the settling transaction; a dispute resolution is `settle` of its hold.
+
 Idempotency keys are the caller's (scope them by who and what: `kernel.idempotency`); references are built by
-`kernel.refs.ref`. Escrow is named by `escrow_reference` ("contract:7"); a payee is a `ledger.Owner`.
+`kernel.refs.ref`. Escrow is named by `escrow_reference` ("contract:7"); a payee is a `ledger.Owner`
+(`Owner.of_user(freelancer)`, later `Owner.of_organization(agency)`).
 """
 
 import logging

@@ -144,9 +144,9 @@ def test_a_charge_in_flight_refuses_another_key_and_reconcile_funds_the_mileston
     assert ledger_problems() == []
 
 
-def test_a_late_success_of_a_failed_charge_funds_the_milestone(owner, freelancer, card, milestone, contract):
-    """Reconcile marked a charge failed (the gateway said it had none); Stripe's payment_intent.succeeded then
-    arrives: the charge reopens and the milestone is funded, not refused forever."""
+def charge_marked_failed(owner, milestone):
+    """A charge for the milestone that reconcile failed because the gateway said it had none."""
+    contract = milestone.contract
     with transaction.atomic():
         op = saga.begin_charge(
             payer=contract.organization,
@@ -157,7 +157,13 @@ def test_a_late_success_of_a_failed_charge_funds_the_milestone(owner, freelancer
             idempotency_key="lost",
             actor=owner,
         )
-    saga.operation_failed(operation_id=op.pk, code="payment_failed", detail="The gateway has no record of it.")
+    return saga.operation_failed(operation_id=op.pk, code="payment_failed", detail="The gateway has no record of it.")
+
+
+def test_a_late_success_of_a_failed_charge_funds_the_milestone(owner, freelancer, card, milestone, contract):
+    """Reconcile marked a charge failed (the gateway said it had none); Stripe's payment_intent.succeeded then
+    arrives: the charge reopens and the milestone is funded, not refused forever."""
+    op = charge_marked_failed(owner, milestone)
     assert refreshed(milestone).status == S.PENDING
     saga.operation_succeeded(operation_id=op.pk, gateway_id="pi_late")
     assert refreshed(milestone).status == S.FUNDED
@@ -168,17 +174,7 @@ def test_a_late_success_of_a_failed_charge_funds_the_milestone(owner, freelancer
 def test_a_late_success_for_a_milestone_funded_meanwhile_is_refunded(
     owner, card, milestone, contract, django_capture_on_commit_callbacks
 ):
-    with transaction.atomic():
-        op = saga.begin_charge(
-            payer=contract.organization,
-            escrow_reference=contract.escrow_reference,
-            amount_cents=milestone.amount_cents,
-            currency="USD",
-            reference=f"milestone:{milestone.pk}",
-            idempotency_key="lost",
-            actor=owner,
-        )
-    saga.operation_failed(operation_id=op.pk, code="payment_failed", detail="The gateway has no record of it.")
+    op = charge_marked_failed(owner, milestone)
     services.milestone_fund(actor=owner, milestone_id=milestone.pk, request_key="retry")
     assert refreshed(milestone).status == S.FUNDED
     # The gateway did capture the first charge after all: nobody wants it, so it goes back to the card.

@@ -111,18 +111,23 @@ def test_a_won_chargeback_brings_the_money_back(client, funded_charge):
     assert money.platform_balance(AccountKind.CHARGEBACKS) == 0
 
 
-def test_payment_intent_succeeded_settles_a_pending_charge(client, funded_charge, organization, card):
-    pending = GatewayOperation.objects.create(
+def charge_in_flight(funded_charge, *, key: str) -> GatewayOperation:
+    """A charge of 1,050 (1,000 and its fee) for milestone:2 whose answer never came back."""
+    return GatewayOperation.objects.create(
         kind=OperationKind.CHARGE,
-        idempotency_key="lost",
+        idempotency_key=key,
         request_hash="h",
         amount_cents=1_050,
         fee_cents=50,
         currency="USD",
-        organization=organization,
+        organization=funded_charge.organization,
         escrow_account=funded_charge.escrow_account,
         reference="milestone:2",
     )
+
+
+def test_payment_intent_succeeded_settles_a_pending_charge(client, funded_charge, organization, card):
+    pending = charge_in_flight(funded_charge, key="lost")
     obj = {"id": "pi_123", "object": "payment_intent", "status": "succeeded", "metadata": {"idempotency_key": "lost"}}
     send(client, "evt_1", "payment_intent.succeeded", obj)
     send(client, "evt_1", "payment_intent.succeeded", obj)
@@ -185,17 +190,7 @@ def test_signed_but_malformed_events_are_400_and_change_no_money(client, funded_
 def test_a_late_payment_intent_succeeded_reopens_a_charge_marked_failed(client, funded_charge, organization, card):
     from payments.services import saga
 
-    failed = GatewayOperation.objects.create(
-        kind=OperationKind.CHARGE,
-        idempotency_key="marked-failed",
-        request_hash="h",
-        amount_cents=1_050,
-        fee_cents=50,
-        currency="USD",
-        organization=organization,
-        escrow_account=funded_charge.escrow_account,
-        reference="milestone:2",
-    )
+    failed = charge_in_flight(funded_charge, key="marked-failed")
     saga.operation_failed(operation_id=failed.pk, code="payment_failed", detail="The gateway has no record of it.")
     obj = {
         "id": "pi_late",
