@@ -12,5 +12,5 @@ urlpatterns = [
     path("", include("messaging.api_urls")),
     # Last: any other path under /api/v1/, whatever the method, answers 404 in the API's error format (not an HTML
     # page, not the CSRF check's 403); a known endpoint without its trailing slash gets a 308 to it.
-    re_path(r"^.*$", unknown_endpoint),
+    re_path(r"^[\s\S]*$", unknown_endpoint),  # any character, a line break included
 ]

@@ -372,7 +372,7 @@ API = {
     "conversation-detail": row(parties(), args=PK("conversation")),
     "conversation-messages": row(parties(), args=PK("conversation")),
     # The API's catch-all: whatever the caller, an unknown path is a JSON 404.
-    "api/v1/^.*$": row(nobody(), args=lambda s: {}),
+    r"api/v1/^[\s\S]*$": row(nobody(), args=lambda s: {}),
 }
 
 # Third-party route groups, one row each, tried on one route of the group.

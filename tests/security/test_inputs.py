@@ -59,8 +59,9 @@ def test_a_non_numeric_id_is_an_unknown_endpoint(owner, method, url):
     assert response.json()["code"] == "not_found"
 
 
-def test_a_delete_to_an_unknown_endpoint_is_a_json_404_not_a_csrf_page(owner):
-    response = api(owner).delete("/api/v1/organizations/-5/members/1/")
+@pytest.mark.parametrize("path", ["/api/v1/organizations/-5/members/1/", "/api/v1/organizations/%0A/members/1/"])
+def test_an_unknown_endpoint_is_a_json_404_whatever_the_method_and_path(owner, path):
+    response = api(owner).delete(path)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
 
