@@ -161,7 +161,7 @@ def _entry_for_change(*, actor, entry_id: int, now: dt.datetime) -> TimeEntry:
 def entry_update(
     *, actor, entry_id: int, started_at: dt.datetime, ended_at: dt.datetime, memo: str = "", now=None
 ) -> Logged:
-    """Change a finished entry of the current week (a running timer's memo changes with `timer_memo`)."""
+    """Change a finished entry of the current week (stop a running timer first)."""
     now = now or timezone.now()
     entry = _entry_for_change(actor=actor, entry_id=entry_id, now=now)
     if entry.ended_at is None:
@@ -289,18 +289,6 @@ def timer_stop(*, actor, contract_id: int, now=None) -> Logged | None:
     touched = _close_running(entry, until=max(ceil_segment(now), entry.started_at + SEGMENT))
     last = touched[-1]
     return Logged(entry, last, max(last.total_minutes - last.billable_minutes - before, 0))
-
-
-@transaction.atomic
-def timer_memo(*, actor, contract_id: int, memo: str) -> TimeEntry:
-    contract = lock(Contract.objects, pk=contract_id)
-    require_freelancer(user=actor, contract=contract)
-    entry = TimeEntry.objects.filter(contract=contract, ended_at__isnull=True).select_for_update().first()
-    if entry is None:
-        raise DomainError("timer_not_running", "The timer is not running.")
-    entry.memo = _clean_memo(memo)
-    entry.save(update_fields=["memo", "updated_at"])
-    return entry
 
 
 def timers_stop_for_contract(*, contract: Contract, at: dt.datetime) -> None:

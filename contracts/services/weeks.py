@@ -43,11 +43,6 @@ def parse_iso_week(text: str) -> dt.date:
         raise InvalidInput("week_invalid", f"{text} is not a week of that year.") from None
 
 
-def iso_week_label(week_start: dt.date) -> str:
-    year, week, _ = week_start.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def floor_segment(moment: dt.datetime) -> dt.datetime:
     moment = moment.astimezone(UTC)
     return moment.replace(minute=moment.minute - moment.minute % 10, second=0, microsecond=0)
