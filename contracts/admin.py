@@ -116,9 +116,6 @@ class MilestoneAdmin(NoAddNoDelete, admin.ModelAdmin):
         "submitted_at",
         "approved_at",
         "refunded_at",
-        "fund_idempotency_key",
-        "funding_started_at",
-        "refund_started_at",
     )
     inlines = [SubmissionInline, MilestoneEventInline]
 

@@ -234,6 +234,7 @@ class Milestone(models.Model):
         Status.REFUNDED: set(),
         Status.DISPUTED: set(),
     }
+    HISTORY = "events"
     # Money is in the contract's escrow in exactly these states.
     IN_ESCROW = (
         Status.FUNDED,
@@ -258,12 +259,6 @@ class Milestone(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
-    # The charge and the refund commit on their own before the milestone records them (payments' rule for gateway
-    # calls), so each is first claimed here: the funding request's key while its charge runs (a replay of the same
-    # request finds it and changes nothing), and when the agreed refund started.
-    fund_idempotency_key = models.CharField(max_length=255, blank=True)
-    funding_started_at = models.DateTimeField(null=True, blank=True)
-    refund_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

@@ -20,8 +20,10 @@ from contracts.services import offers as offer_services
 from jobs import selectors as job_selectors
 from kernel.errors import DomainError, NotFound
 from kernel.idempotency import scoped_key
+from kernel.refs import Kind, ref
+from kernel.transitions import allowed_transitions
 from payments import selectors as payment_selectors
-from payments.services.escrow import escrow_balance
+from payments.services import saga
 
 
 def _not_found(exc: NotFound):
@@ -211,19 +213,24 @@ def contract_detail(request, contract_id: int):
     user = request.user
     org = contract.organization_id
     is_freelancer = contract.freelancer_id == user.pk
+    milestones = list(contract.milestones.all())
+    in_flight = saga.in_flight(references=[ref(Kind.MILESTONE, m.pk) for m in milestones])
+    for milestone in milestones:
+        # What this user may do to it now, and a payment for it still at the gateway ("charge" / "refund").
+        milestone.actions = allowed_transitions(milestone, user)
+        milestone.in_flight = in_flight.get(ref(Kind.MILESTONE, milestone.pk), "")
     context = {
         "contract": contract,
-        "milestones": contract.milestones.all(),
+        "milestones": milestones,
         # Milestones added to a running contract make its work worth more than the offer's price.
         "milestones_total": sum(m.amount_cents for m in contract.milestones.all()),
         "is_freelancer": is_freelancer,
-        "can_fund": has_org_perm(user, org, OrgPerm.FUND),
-        "can_approve": has_org_perm(user, org, OrgPerm.APPROVE_PAYMENTS),
+        "can_fund": not is_freelancer and has_org_perm(user, org, OrgPerm.FUND),
         "can_hire": has_org_perm(user, org, OrgPerm.HIRE),
         "can_end": contract.status != Contract.Status.ENDED
         and (is_freelancer or has_org_perm(user, org, OrgPerm.HIRE)),
         "awaiting_funding": selectors.awaiting_funding(contract),
-        "escrow_cents": escrow_balance(escrow_reference=contract.escrow_reference, currency=contract.currency),
+        "escrow_cents": saga.escrow_balance(escrow_reference=contract.escrow_reference, currency=contract.currency),
         "default_card": payment_selectors.default_payment_method(org) if contract.is_fixed else None,
         "fund_form": forms.FundForm(),
         "submit_form": forms.SubmitForm(auto_id="submit_%s"),

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     ORGANIZATION = "organization"
     USER = "user"
     PAYOUT = "payout"
+    PAYMENT = "payment"  # a payment operation of its own (an automatic refund of a charge nobody wanted)
 
 
 def ref(kind: Kind | str, pk: int) -> str:

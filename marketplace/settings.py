@@ -338,8 +338,6 @@ MAX_WEEKLY_HOUR_LIMIT = env.int("MAX_WEEKLY_HOUR_LIMIT", default=80)
 MAX_OFFER_MILESTONES = env.int("MAX_OFFER_MILESTONES", default=20)
 MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000_000)
 MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
-# A funding charge claimed but never recorded (a crashed request) may be retried with a new key after this long.
-MILESTONE_FUNDING_TIMEOUT_SECONDS = env.int("MILESTONE_FUNDING_TIMEOUT_SECONDS", default=600)
 
 # --- Feedback, the job success score and disputes (contracts/services/feedback.py, score.py, disputes.py) ---
 # A contract counts fully for this many days after it ended, half as much until the horizon, then not at all.

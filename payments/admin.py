@@ -8,6 +8,7 @@ from payments.models import (
     Chargeback,
     GatewayCustomer,
     GatewayOperation,
+    Hold,
     HoldLot,
     JournalEntry,
     LedgerAccount,
@@ -52,8 +53,8 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 
 @admin.register(HoldLot)
 class HoldLotAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "amount_cents", "currency", "available_at", "matured_entry")
-    list_select_related = ("user",)
+    list_display = ("id", "account", "amount_cents", "currency", "available_at", "matured_entry")
+    list_select_related = ("account",)
 
 
 @admin.register(GatewayOperation)
@@ -61,6 +62,13 @@ class GatewayOperationAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "status", "amount_cents", "currency", "reference", "gateway_id", "created_at")
     list_filter = ("kind", "status")
     search_fields = ("idempotency_key", "gateway_id", "reference")
+
+
+@admin.register(Hold)
+class HoldAdmin(ReadOnlyAdmin):
+    list_display = ("id", "reference", "cause", "amount_cents", "currency", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("reference", "cause", "idempotency_key")
 
 
 @admin.register(Payout)

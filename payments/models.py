@@ -23,13 +23,17 @@ class AccountKind(models.TextChoices):
     CHARGEBACKS = "chargebacks", "Chargeback losses"
 
 
-# Money that belongs to someone and can only be spent once: these balances may never go below zero.
+# Money that belongs to someone and can only be spent once: these balances may never go below zero, and only
+# they keep a cached balance (checked against their postings). The platform's own accounts (clearing, fee revenue,
+# chargebacks) may go negative and are touched by every entry: their balance is the sum of their postings, never a
+# row every payment would have to lock.
 NON_NEGATIVE_KINDS = (AccountKind.ESCROW, AccountKind.FREELANCER_PENDING, AccountKind.FREELANCER_AVAILABLE)
 
 
 class LedgerAccount(models.Model):
     """One balance. `owner_key` names the owner once ("user:5", "org:3", "escrow:contract:7", "platform") so an
-    account is unique per (kind, owner, currency); the user / organization columns are there for scoping."""
+    account is unique per (kind, owner, currency); the user / organization columns are there for scoping. A payee
+    is an owner, not necessarily a user: an agency's pending and available money is an organization's."""
 
     kind = models.CharField(max_length=32, choices=AccountKind.choices)
     currency = models.CharField(max_length=3)
@@ -44,8 +48,11 @@ class LedgerAccount(models.Model):
     reference = models.CharField(max_length=120, blank=True)
     # What people call it (an escrow: the contract's title), set by the caller that first funds it.
     label = models.CharField(max_length=200, blank=True)
-    # A cache of the sum of this account's postings, written in the same transaction as each posting.
+    # NON_NEGATIVE_KINDS only: a cache of the sum of this account's postings, moved in the same statement as
+    # each posting, and the part of it reserved by pending holds (TigerBeetle's debits_pending). What can be spent
+    # is balance − held. Always 0 on the platform's accounts.
     balance_cents = models.BigIntegerField(default=0)
+    held_cents = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +61,10 @@ class LedgerAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(balance_cents__gte=0) | ~Q(kind__in=[k.value for k in NON_NEGATIVE_KINDS]),
                 name="ledger_account_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(held_cents__gte=0) & Q(held_cents__lte=models.F("balance_cents")),
+                name="ledger_account_held_within_balance",
             ),
         ]
         indexes = [models.Index(fields=["organization", "kind"]), models.Index(fields=["user", "kind"])]
@@ -67,10 +78,11 @@ class EntryKind(models.TextChoices):
     ESCROW_FUND = "escrow_fund", "Escrow funded"
     ESCROW_RELEASE = "escrow_release", "Escrow released"
     ESCROW_REFUND = "escrow_refund", "Escrow refunded"
-    REFUND_FAILED = "refund_failed", "Refund failed (returned to escrow)"
+    ESCROW_SETTLEMENT = "escrow_settlement", "Escrow settled (split)"
     HOLD_MATURED = "hold_matured", "Security hold ended"
     PAYOUT = "payout", "Payout"
     PAYOUT_FAILED = "payout_failed", "Payout failed (returned to available)"
+    PAYOUT_REVERSED = "payout_reversed", "Payout partly reversed (returned to available)"
     CHARGEBACK = "chargeback", "Chargeback"
     CHARGEBACK_WON = "chargeback_won", "Chargeback won"
 
@@ -122,9 +134,9 @@ class Posting(models.Model):
 
 
 class HoldLot(models.Model):
-    """Money released to a freelancer that waits out the security hold; one lot per release."""
+    """Money released to a payee that waits out the security hold in its pending account; one lot per release."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hold_lots")
+    account = models.ForeignKey("LedgerAccount", on_delete=models.PROTECT, related_name="hold_lots")
     currency = models.CharField(max_length=3)
     amount_cents = models.BigIntegerField()
     release_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="hold_lot")
@@ -138,7 +150,7 @@ class HoldLot(models.Model):
         ordering = ["available_at", "id"]
 
     def __str__(self):
-        return f"{self.amount_cents} {self.currency} for {self.user_id} on {self.available_at:%Y-%m-%d}"
+        return f"{self.amount_cents} {self.currency} for account {self.account_id} on {self.available_at:%Y-%m-%d}"
 
 
 class OperationKind(models.TextChoices):
@@ -154,13 +166,18 @@ class OperationStatus(models.TextChoices):
 
 
 class GatewayOperation(models.Model):
-    """A call to the payment gateway, written and committed before the call is made, so a crash between the
-    gateway's answer and our ledger write leaves a pending row the reconcile job can finish."""
+    """A payment operation of the saga (payments.services.saga): a charge, refund or transfer, begun for the caller's
+    reference ("milestone:12") under the caller's idempotency key, committed before the gateway is called, and
+    settled once by whichever comes first of the call's answer, the webhook or reconcile. Its status is the only
+    in-flight state: callers keep none of their own.
+
+    A failed charge can still succeed later (the gateway captured it after all; its webhook arrives late): failed →
+    succeeded, and the saga then finishes it or gives the money back."""
 
     ALLOWED = {
         OperationStatus.PENDING: {OperationStatus.SUCCEEDED, OperationStatus.FAILED},
         OperationStatus.SUCCEEDED: set(),
-        OperationStatus.FAILED: set(),
+        OperationStatus.FAILED: {OperationStatus.SUCCEEDED},
     }
 
     kind = models.CharField(max_length=16, choices=OperationKind.choices)
@@ -177,11 +194,20 @@ class GatewayOperation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="gateway_operations"
     )
-    escrow_reference = models.CharField(max_length=120, blank=True)
+    # Who began it (the business side's history names them when it settles later); null for the system.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The escrow a charge pays into or a refund gives back from.
+    escrow_account = models.ForeignKey(
+        "LedgerAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="operations"
+    )
+    # The caller's reference ("milestone:12", "dispute:3"): its kind picks the settlement callback.
     reference = models.CharField(max_length=120, blank=True)
     description = models.CharField(max_length=255, blank=True)
-    # A refund points at the charge it gives back.
+    # A refund points at the charge it gives back, and at the hold whose settlement it completes.
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    hold = models.ForeignKey("Hold", on_delete=models.PROTECT, null=True, blank=True, related_name="operations")
     payment_method = models.ForeignKey(
         "PaymentMethod", on_delete=models.SET_NULL, null=True, blank=True, related_name="operations"
     )
@@ -199,10 +225,75 @@ class GatewayOperation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["reference", "kind"], name="operation_reference_idx"),
+        ]
+        constraints = [
+            # One charge and one refund in flight per reference: a second request with another key is refused
+            # while the first one's gateway call runs.
+            models.UniqueConstraint(
+                fields=["reference", "kind"],
+                condition=Q(status=OperationStatus.PENDING) & ~Q(reference=""),
+                name="operation_one_in_flight_per_reference",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount_cents} {self.currency} ({self.status})"
+
+
+class HoldStatus(models.TextChoices):
+    PENDING = "pending", "Held"
+    POSTED = "posted", "Settled"
+    VOIDED = "voided", "Released back"
+
+
+class Hold(models.Model):
+    """Money frozen in an account (TigerBeetle's two-phase transfer): reserved at once, then posted (settled in one
+    journal entry, split between payee and payer) or voided (free again). A reserved amount counts in
+    `LedgerAccount.held_cents` until then, so nothing else can release or refund it.
+
+    `reference` is whose money it is (the funded "milestone:12" or "timesheet:40": the settlement entry carries it,
+    so escrow per piece of work still adds up); `cause` is who holds it ("dispute:3", or the milestone itself for
+    an agreed refund): its kind picks the settlement callback."""
+
+    ALLOWED = {
+        HoldStatus.PENDING: {HoldStatus.POSTED, HoldStatus.VOIDED},
+        HoldStatus.POSTED: set(),
+        HoldStatus.VOIDED: set(),
+    }
+
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="holds")
+    amount_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=120)
+    cause = models.CharField(max_length=120)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    request_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=HoldStatus.choices, default=HoldStatus.PENDING)
+    # The settlement being made (set while its refund to the payer is at the gateway): who gets what.
+    payee_account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="settlements"
+    )
+    payee_cents = models.BigIntegerField(default=0)
+    payer_cents = models.BigIntegerField(default=0)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="hold")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["reference", "status"], name="hold_reference_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="hold_positive"),
+            models.CheckConstraint(
+                condition=Q(payee_cents__gte=0) & Q(payer_cents__gte=0), name="hold_split_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Hold {self.amount_cents} {self.currency} of {self.reference} for {self.cause} ({self.status})"
 
 
 class GatewayCustomer(models.Model):
@@ -295,17 +386,28 @@ class Payout(models.Model):
     status = models.CharField(max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
     idempotency_key = models.CharField(max_length=255, unique=True)
     request_hash = models.CharField(max_length=64)
-    operation = models.OneToOneField(GatewayOperation, on_delete=models.PROTECT, related_name="payout")
-    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="payout")
+    # Set in the transaction that creates the payout, right after it (the transfer's reference names the payout).
+    operation = models.OneToOneField(
+        GatewayOperation, on_delete=models.PROTECT, null=True, blank=True, related_name="payout"
+    )
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="payout")
     failure_entry = models.OneToOneField(
         JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="failed_payout"
     )
     failure_reason = models.CharField(max_length=255, blank=True)
+    # What the gateway took back of a paid transfer so far (a partial reversal leaves the payout paid).
+    reversed_cents = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_positive"),
+            models.CheckConstraint(
+                condition=Q(reversed_cents__gte=0) & Q(reversed_cents__lte=models.F("amount_cents")),
+                name="payout_reversed_within_amount",
+            ),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

@@ -16,7 +16,9 @@ from payments.models import (
     ChargebackStatus,
     EntryKind,
     GatewayOperation,
+    Hold,
     HoldLot,
+    HoldStatus,
     JournalEntry,
     LedgerAccount,
     OperationKind,
@@ -27,6 +29,7 @@ from payments.models import (
     PayoutStatus,
     Posting,
 )
+from payments.services.saga import escrow_expectations
 
 FREELANCER_KINDS = (AccountKind.FREELANCER_PENDING, AccountKind.FREELANCER_AVAILABLE)
 
@@ -51,7 +54,12 @@ def wallet_for(user: User, currency: str = settings.DEFAULT_CURRENCY) -> Wallet:
         s=Sum("amount_cents")
     )["s"]
     lots = list(
-        HoldLot.objects.filter(user=user, currency=currency, matured_entry__isnull=True).order_by("available_at", "pk")
+        HoldLot.objects.filter(
+            account__user=user,
+            account__kind=AccountKind.FREELANCER_PENDING,
+            currency=currency,
+            matured_entry__isnull=True,
+        ).order_by("available_at", "pk")
     )
     return Wallet(
         currency=currency,
@@ -92,7 +100,7 @@ def organization_transactions(organization: Organization) -> QuerySet[JournalEnt
             kind__in=[
                 EntryKind.ESCROW_FUND,
                 EntryKind.ESCROW_REFUND,
-                EntryKind.REFUND_FAILED,
+                EntryKind.ESCROW_SETTLEMENT,
                 EntryKind.CHARGEBACK,
                 EntryKind.CHARGEBACK_WON,
             ]
@@ -170,9 +178,11 @@ def payout_of(user: User, payout_id: int) -> Payout:
 def ledger_problems() -> list[str]:
     """Every way the ledger could be wrong, each problem named; an empty list means it is sound.
 
-    Entries balance and have two postings or more; each cached balance equals the sum of its postings; no
-    escrow / pending / available balance is negative; per reference, escrow net is not negative (nothing was
-    released or refunded beyond what was funded for it)."""
+    Entries balance and have two postings or more; each cached balance equals the sum of its postings and its
+    reserved part the sum of its pending holds; no escrow / pending / available balance is negative; per
+    reference, escrow net is not negative (nothing was released or refunded beyond what was funded for it); and
+    for each kind of reference whose owner registered what its escrow should be (milestones: the amount while
+    funded and not yet released or refunded), the escrow equals it."""
     problems = []
     for row in (
         JournalEntry.objects.annotate(total=Coalesce(Sum("postings__amount_cents"), 0), n=Count("postings"))
@@ -182,26 +192,48 @@ def ledger_problems() -> list[str]:
         problems.append(
             f"unbalanced_entry: entry {row['pk']} ({row['kind']}) sums to {row['total']} over {row['n']} postings"
         )
+    held = dict(
+        Hold.objects.filter(status=HoldStatus.PENDING)
+        .values("account_id")
+        .annotate(s=Sum("amount_cents"))
+        .values_list("account_id", "s")
+    )
     accounts = LedgerAccount.objects.annotate(posted=Coalesce(Sum("postings__amount_cents"), 0)).values(
-        "pk", "kind", "owner_key", "currency", "balance_cents", "posted"
+        "pk", "kind", "owner_key", "currency", "balance_cents", "held_cents", "posted"
     )
     for row in accounts:
         name = f"{row['kind']} {row['owner_key']} {row['currency']} (account {row['pk']})"
-        if row["balance_cents"] != row["posted"]:
+        cached = row["kind"] in NON_NEGATIVE_KINDS
+        if cached and row["balance_cents"] != row["posted"]:
             problems.append(
                 f"cached_balance_mismatch: {name} caches {row['balance_cents']}, postings sum {row['posted']}"
             )
-        if row["kind"] in NON_NEGATIVE_KINDS and row["posted"] < 0:
+        if row["held_cents"] != held.get(row["pk"], 0):
+            problems.append(f"held_mismatch: {name} reserves {row['held_cents']}, its holds {held.get(row['pk'], 0)}")
+        if cached and row["posted"] < 0:
             problems.append(f"negative_balance: {name} is {row['posted']}")
+    escrow_by_reference = {}
     for row in (
         Posting.objects.filter(account__kind=AccountKind.ESCROW)
         .values("entry__reference", "account__currency")
         .annotate(net=Sum("amount_cents"))
-        .filter(net__lt=0)
     ):
-        problems.append(
-            f"escrow_overdrawn: reference {row['entry__reference']!r} ({row['account__currency']}) nets {row['net']}"
-        )
+        escrow_by_reference[row["entry__reference"]] = escrow_by_reference.get(row["entry__reference"], 0) + row["net"]
+        if row["net"] < 0:
+            problems.append(
+                f"escrow_overdrawn: reference {row['entry__reference']!r} ({row['account__currency']}) "
+                f"nets {row['net']}"
+            )
+    for kind, expected_escrow in escrow_expectations().items():
+        expected = dict(expected_escrow())
+        prefix = f"{kind}:"
+        actual = {reference: net for reference, net in escrow_by_reference.items() if reference.startswith(prefix)}
+        for reference in sorted(expected.keys() | actual.keys()):
+            if expected.get(reference, 0) != actual.get(reference, 0):
+                problems.append(
+                    f"escrow_mismatch: {reference} should hold {expected.get(reference, 0)} in escrow, "
+                    f"holds {actual.get(reference, 0)}"
+                )
     return problems
 
 
@@ -226,18 +258,24 @@ def staff_numbers() -> StaffNumbers:
     gross = {
         row["account__currency"]: row["v"]
         for row in escrow_postings.filter(
-            entry__kind__in=[EntryKind.ESCROW_FUND, EntryKind.ESCROW_REFUND, EntryKind.REFUND_FAILED]
+            entry__kind__in=[EntryKind.ESCROW_FUND, EntryKind.ESCROW_REFUND, EntryKind.ESCROW_SETTLEMENT]
         )
         .values("account__currency")
         .annotate(v=Sum("amount_cents"))
         .order_by("account__currency")
     }
-    fee_accounts = LedgerAccount.objects.filter(
-        kind__in=[AccountKind.CLIENT_FEE_REVENUE, AccountKind.FREELANCER_FEE_REVENUE]
-    )
+    fees_earned = {
+        row["account__currency"]: row["v"]
+        for row in Posting.objects.filter(
+            account__kind__in=[AccountKind.CLIENT_FEE_REVENUE, AccountKind.FREELANCER_FEE_REVENUE]
+        )
+        .values("account__currency")
+        .annotate(v=Sum("amount_cents"))
+        .order_by("account__currency")
+    }
     return StaffNumbers(
         gross_services_cents=gross,
-        fees_earned_cents=_by_currency(fee_accounts, Sum("balance_cents")),
+        fees_earned_cents=fees_earned,
         escrow_cents=_by_currency(LedgerAccount.objects.filter(kind=AccountKind.ESCROW), Sum("balance_cents")),
         open_chargebacks=list(
             Chargeback.objects.filter(status=ChargebackStatus.OPEN)

@@ -1,7 +1,6 @@
 """Contracts as a whole: ending one (either side)."""
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,7 +9,9 @@ from contracts.models import Contract, ContractEvent, Milestone
 from contracts.services import score
 from contracts.services._common import check_transition, notify_client, require_contract_client, require_party
 from kernel.errors import DomainError, NotFound
+from kernel.refs import Kind, ref
 from messaging.services import notify
+from payments.services import saga
 
 
 @transaction.atomic
@@ -38,8 +39,10 @@ def contract_end(*, actor, contract_id: int, outcome: str, reason: str) -> Contr
     if not reason:
         raise DomainError("reason_required", "Give a reason for ending the contract.", status=400)
     check_transition(contract, Contract.Status.ENDED, code="contract_ended", detail="This contract has already ended.")
-    funding = Q(status=Milestone.Status.PENDING) & ~Q(fund_idempotency_key="")
-    if contract.milestones.filter(Q(status__in=Milestone.IN_PROGRESS) | funding).exists():
+    milestone_refs = [ref(Kind.MILESTONE, pk) for pk in contract.milestones.values_list("pk", flat=True)]
+    if contract.milestones.filter(status__in=Milestone.IN_PROGRESS).exists() or saga.in_flight(
+        references=milestone_refs
+    ):
         raise DomainError(
             "escrow_not_empty",
             "Money for a milestone is still in escrow: approve it, agree a refund, or let the dispute settle it "

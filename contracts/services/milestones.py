@@ -1,10 +1,17 @@
 """Fixed-price milestones: add, fund, submit, approve (release), request changes, refund by agreement, and the
 automatic approval of work the client leaves alone.
 
-Every transition locks the milestone row (`select_for_update`), checks `Milestone.ALLOWED`, writes one
-MilestoneEvent and tells the other side. Money moves through `payments.services.escrow` with idempotency keys
-derived from what is settled (`milestone:{id}:release`), so two approvals racing release once: the second waits for
-the first's lock, then finds the milestone approved and is refused.
+Every transition locks the milestone row, moves it with `kernel.transitions.transition` (which writes its
+MilestoneEvent) and tells the other side. Money moves through the payment saga (`payments.services.saga`): funding
+and an agreed refund begin an operation for the milestone's reference under its row lock and execute it after
+commit; whichever of the gateway's answer, the webhook or reconcile settles it, `_payment_settled` (registered
+with the saga for milestones) makes the milestone funded or refunded and tells both sides. The milestone keeps no
+in-flight state of its own: the saga's operation is it. Releases are keyed by what they settle
+(`milestone:12:release`), so two approvals racing release once: the second waits for the first's lock, then finds
+the milestone approved and is refused.
+
+The contract's freelancer never acts for the client on their own milestones (fund, approve, request changes or a
+refund), whatever role they hold in the client organization.
 """
 
 import datetime as dt
@@ -18,21 +25,20 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.permissions import OrgPerm
+from accounts.permissions import OrgPerm, role_allows, role_in
 from contracts import selectors
 from contracts.models import Contract, Milestone, MilestoneEvent, MilestoneSubmission, SubmissionFile
-from contracts.services._common import (
-    check_transition,
-    notify_client,
-    require_contract_client,
-    require_freelancer,
-)
+from contracts.services._common import notify_client, require_contract_client, require_freelancer
 from contracts.services.offers import MilestoneTerms, milestone_terms_clean
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.money import format_money
+from kernel.refs import Kind, parse_ref, ref
+from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
-from payments.models import GatewayOperation, OperationStatus
-from payments.services import escrow
+from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.services import saga
+from payments.services.ledger import Owner
 
 S = Milestone.Status
 logger = logging.getLogger(__name__)
@@ -40,19 +46,56 @@ logger = logging.getLogger(__name__)
 # Stable codes for the refusals callers most often meet; anything else is "invalid_transition".
 _NOT_FUNDED = ("milestone_not_funded", "This milestone is not funded yet: the client funds it before work starts.")
 _NOT_SUBMITTED = ("milestone_not_submitted", "The freelancer has not submitted work for this milestone.")
+_NO_REFUND_REQUESTED = ("no_refund_requested", "The client has not asked for a refund of this milestone.")
+
+# What each client-side move needs of the actor's role in the client organization.
+_CLIENT_MOVES = {
+    S.FUNDED: OrgPerm.FUND,
+    S.APPROVED: OrgPerm.APPROVE_PAYMENTS,
+    S.CHANGES_REQUESTED: OrgPerm.APPROVE_PAYMENTS,
+    S.REFUND_REQUESTED: OrgPerm.APPROVE_PAYMENTS,
+}
+_FREELANCER_MOVES = frozenset({S.SUBMITTED, S.REFUNDED, S.DISPUTED})
+
+
+def _role(user, organization_id: int) -> str | None:
+    """The user's role in the organization, asked once per request and organization (a page asks per milestone)."""
+    roles = user.__dict__.setdefault("_milestone_roles", {})
+    if organization_id not in roles:
+        roles[organization_id] = role_in(user, organization_id)
+    return roles[organization_id]
+
+
+def milestone_actors(milestone: Milestone, user) -> set[str]:
+    """The milestone moves `user` may make (the rule registered for `allowed_transitions`): the freelancer
+    submits and answers refund requests; client members fund, review and ask for refunds as their role allows;
+    the contract's freelancer never acts for the client, whatever role they hold there."""
+    contract = milestone.contract
+    if not user.is_authenticated or contract.status != Contract.Status.ACTIVE:
+        return set()
+    if contract.freelancer_id == user.pk:
+        return set(_FREELANCER_MOVES)
+    role = _role(user, contract.organization_id)
+    return {move for move, perm in _CLIENT_MOVES.items() if role_allows(role, perm)}
+
+
+register_actors(Milestone, milestone_actors)
+
+
+def _require_client(*, user, contract: Contract, perm: OrgPerm) -> None:
+    """`user` acts for the client with `perm`: not a party → 404, a party without the role → 403, and the
+    contract's own freelancer → 403 even as an owner of the client organization."""
+    require_contract_client(user=user, contract=contract, perm=perm)
+    if contract.freelancer_id == user.pk:
+        raise PermissionDenied("You are this contract's freelancer: someone else in the organization does that.")
 
 
 def _milestone_for_update(milestone_id: int) -> Milestone:
     """The milestone locked for this transaction, with its contract (not locked) for checks and messages."""
-    milestone = (
-        Milestone.objects.select_for_update(of=("self",))
-        .select_related("contract", "contract__organization", "contract__freelancer")
-        .filter(pk=milestone_id)
-        .first()
+    return lock(
+        Milestone.objects.select_related("contract", "contract__organization", "contract__freelancer"),
+        pk=milestone_id,
     )
-    if milestone is None:
-        raise NotFound()
-    return milestone
 
 
 def _require_active(contract: Contract) -> None:
@@ -60,19 +103,8 @@ def _require_active(contract: Contract) -> None:
         raise DomainError("contract_not_active", f"This contract is {contract.get_status_display().lower()}.")
 
 
-def _move(milestone: Milestone, to: str, *, actor, note: str = "", refusal: tuple[str, str] | None = None) -> str:
-    """Check and apply `milestone.status → to`, with its history row; the caller holds the row lock."""
-    if to not in Milestone.ALLOWED[milestone.status]:
-        if refusal is None and milestone.status == S.PENDING:
-            refusal = _NOT_FUNDED
-        code, detail = refusal or ("invalid_transition", "")
-        check_transition(milestone, to, code=code, detail=detail)
-    from_status = milestone.status
-    milestone.status = to
-    MilestoneEvent.objects.create(
-        milestone=milestone, from_status=from_status, to_status=to, actor=actor, note=note[:5000]
-    )
-    return from_status
+def _reference(milestone: Milestone) -> str:
+    return ref(Kind.MILESTONE, milestone.pk)
 
 
 def _url(milestone: Milestone) -> str:
@@ -86,7 +118,7 @@ def _tell_freelancer(milestone: Milestone, *, kind: str, title: str, body: str =
         title=title,
         body=body,
         url=_url(milestone),
-        reference=f"milestone:{milestone.pk}",
+        reference=_reference(milestone),
     )
 
 
@@ -98,21 +130,23 @@ def _tell_client(milestone: Milestone, *, perm: OrgPerm, kind: str, title: str, 
         title=title,
         body=body,
         url=_url(milestone),
-        reference=f"milestone:{milestone.pk}",
+        reference=_reference(milestone),
     )
 
 
-def fund_idempotency_key(*, milestone_id: int, request_key: str) -> str:
-    """The ledger key of a funding request: the page's form key or the API's Idempotency-Key, per milestone."""
-    return f"milestone:{milestone_id}:fund:{request_key}"
+def _amount(milestone: Milestone) -> str:
+    return format_money(milestone.amount_cents, milestone.currency)
+
+
+def _money_label(milestone: Milestone) -> str:
+    """How the ledger entry reads on wallets, statements and receipts."""
+    return f"{milestone.contract.title}: {milestone.title}"[:255]
 
 
 @transaction.atomic
 def milestone_add(*, actor, contract_id: int, milestone: MilestoneTerms) -> Milestone:
     """The client (OrgPerm.HIRE) adds a milestone to an active fixed-price contract; it starts unfunded."""
-    contract = Contract.objects.select_for_update().filter(pk=contract_id).first()
-    if contract is None:
-        raise NotFound()
+    contract = lock(Contract.objects, pk=contract_id)
     require_contract_client(user=actor, contract=contract, perm=OrgPerm.HIRE)
     if not contract.is_fixed:
         raise DomainError("contract_not_fixed", "Milestones belong to fixed-price contracts.")
@@ -135,7 +169,7 @@ def milestone_add(*, actor, contract_id: int, milestone: MilestoneTerms) -> Mile
     _tell_freelancer(
         created,
         kind="milestone_added",
-        title=f"New milestone on “{contract.title}”: {created.title} (${created.amount_cents / 100:,.2f})",
+        title=f"New milestone on “{contract.title}”: {created.title} ({_amount(created)})",
     )
     return created
 
@@ -143,128 +177,104 @@ def milestone_add(*, actor, contract_id: int, milestone: MilestoneTerms) -> Mile
 def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
     """Charge the organization's default card the amount plus the client fee into the contract's escrow.
 
-    `request_key` identifies the funding request (a form's key or an Idempotency-Key header): replaying the same
-    key returns the milestone as it is and charges nothing; a different key on a funded milestone is refused.
-    A declined card raises the payments DomainError ("card_declined") and leaves the milestone pending.
-
-    Not one transaction: payments commits a gateway charge on its own, outside any open transaction. So the
-    request first claims the milestone under its row lock (a second request with another key is refused while
-    the charge runs), then charges, then records the funding under the lock again.
+    `request_key` identifies the funding request (a form's key or an Idempotency-Key header, scoped to the user):
+    replaying it returns the milestone as it is and charges nothing; the same key for another milestone is
+    `idempotency_conflict`; a new key on a funded milestone is refused, and one while a charge for it is still at
+    the gateway is `operation_in_progress`. A declined card raises the payments DomainError ("card_declined") and
+    leaves the milestone pending. The milestone becomes funded when the charge settles (`_payment_settled`).
     """
     request_key = request_key.strip()
     if not request_key or len(request_key) > 230:
         raise DomainError("idempotency_key_required", "A funding request needs an idempotency key.", status=400)
-    key = fund_idempotency_key(milestone_id=milestone_id, request_key=request_key)
-    milestone = _fund_claim(actor=actor, milestone_id=milestone_id, key=key, request_key=request_key)
-    if milestone.status != S.PENDING:
-        return milestone
-    contract = milestone.contract
-    try:
-        escrow.escrow_fund(
-            organization=contract.organization,
+    with transaction.atomic():
+        # The contract row is locked before the milestone (the order contract_end uses too), so a contract cannot
+        # end while a charge for one of its milestones is being begun.
+        contract_id = Milestone.objects.filter(pk=milestone_id).values_list("contract_id", flat=True).first()
+        if contract_id is None:
+            raise NotFound()
+        contract = lock(Contract.objects.select_related("organization"), pk=contract_id)
+        _require_client(user=actor, contract=contract, perm=OrgPerm.FUND)
+        milestone = Milestone.objects.select_related("contract").get(pk=milestone_id)
+        # Begun before the milestone's lock is taken: a charge settling now locks the milestone (in
+        # _payment_settled) while its operation is still in flight, and must not wait on us.
+        op = saga.begin_charge(
+            payer=contract.organization,
             escrow_reference=contract.escrow_reference,
             amount_cents=milestone.amount_cents,
             currency=milestone.currency,
-            idempotency_key=key,
-            reference=f"milestone:{milestone.pk}",
+            reference=_reference(milestone),
+            idempotency_key=request_key,
+            actor=actor,
             description=_money_label(milestone),
             escrow_label=contract.title,
         )
-    except DomainError:
-        _fund_unclaim(milestone_id=milestone_id, key=key)
-        raise
-    return _fund_record(actor=actor, milestone_id=milestone_id, key=key)
-
-
-def _charge_status(key: str) -> str | None:
-    return GatewayOperation.objects.filter(idempotency_key=key).values_list("status", flat=True).first()
-
-
-def _key_funds_another_milestone(*, organization_id: int, milestone_id: int, request_key: str) -> bool:
-    """The same request key already funded (or is funding) another of the organization's milestones: it was
-    another request's key. (Keys reach services scoped to the user who sent them.)"""
-    candidates = (
-        Milestone.objects.filter(
-            contract__organization_id=organization_id, fund_idempotency_key__endswith=f":fund:{request_key}"
-        )
-        .exclude(pk=milestone_id)
-        .values_list("pk", "fund_idempotency_key")
-    )
-    return any(stored == fund_idempotency_key(milestone_id=pk, request_key=request_key) for pk, stored in candidates)
-
-
-@transaction.atomic
-def _fund_claim(*, actor, milestone_id: int, key: str, request_key: str) -> Milestone:
-    """Lock and check, then mark the milestone as being funded by `key`. Returns it; a status other than pending
-    means there is nothing left to charge (a replay of a finished request)."""
-    # The contract row is locked before the milestone (the order contract_end uses too), so a contract cannot
-    # end while one of its milestones is being claimed.
-    contract_id = Milestone.objects.filter(pk=milestone_id).values_list("contract_id", flat=True).first()
-    if contract_id is None:
-        raise NotFound()
-    contract = Contract.objects.select_for_update().get(pk=contract_id)
-    require_contract_client(user=actor, contract=contract, perm=OrgPerm.FUND)
-    milestone = _milestone_for_update(milestone_id)
-    if milestone.status != S.PENDING and milestone.fund_idempotency_key == key:
-        return milestone
-    if _key_funds_another_milestone(
-        organization_id=contract.organization_id, milestone_id=milestone_id, request_key=request_key
-    ):
-        raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
-    _require_active(contract)
-    if milestone.status == S.PENDING and milestone.fund_idempotency_key not in ("", key):
-        earlier = milestone.fund_idempotency_key
-        status = _charge_status(earlier)
-        if status == OperationStatus.SUCCEEDED:
-            # An earlier request charged and then died before recording it: record it now, charge nothing more.
-            _fund_apply(milestone, actor=None, note="Recorded a funding payment that was interrupted.")
-            return milestone
-        stale = milestone.funding_started_at < timezone.now() - dt.timedelta(
-            seconds=settings.MILESTONE_FUNDING_TIMEOUT_SECONDS
-        )
-        if status == OperationStatus.PENDING or (status is None and not stale):
-            raise DomainError("funding_in_progress", "A payment for this milestone is being processed. Try again soon.")
-    if S.FUNDED not in Milestone.ALLOWED[milestone.status]:
-        raise DomainError("milestone_already_funded", "This milestone is already funded.")
-    milestone.fund_idempotency_key = key
-    milestone.funding_started_at = timezone.now()
-    milestone.save(update_fields=["fund_idempotency_key", "funding_started_at"])
+        if op.fresh:
+            # Refusing here rolls the new operation back with the rest.
+            _require_active(contract)
+            milestone = _milestone_for_update(milestone_id)
+            if milestone.status != S.PENDING:
+                raise DomainError("milestone_already_funded", "This milestone is already funded.")
+    saga.execute(op)
+    milestone.refresh_from_db()
     return milestone
 
 
-@transaction.atomic
-def _fund_unclaim(*, milestone_id: int, key: str) -> None:
-    """The charge was refused: free the milestone for another attempt (unless the charge is still running)."""
-    milestone = _milestone_for_update(milestone_id)
-    unclaim = milestone.status == S.PENDING and milestone.fund_idempotency_key == key
-    if unclaim and _charge_status(key) in (None, OperationStatus.FAILED):
-        milestone.fund_idempotency_key = ""
-        milestone.funding_started_at = None
-        milestone.save(update_fields=["fund_idempotency_key", "funding_started_at"])
+def _payment_settled(op: GatewayOperation) -> None:
+    """The saga settled a payment for a milestone (registered for Kind.MILESTONE): finish our side, in the
+    settling transaction, however the settlement arrived (the gateway's answer, the webhook, reconcile)."""
+    milestone = _milestone_for_update(parse_ref(op.reference)[1])
+    succeeded = op.status == OperationStatus.SUCCEEDED
+    if op.kind == OperationKind.CHARGE and succeeded:
+        if milestone.status != S.PENDING or milestone.contract.status != Contract.Status.ACTIVE:
+            # Funded meanwhile by another charge, or the contract ended: the saga gives this money back.
+            raise DomainError("milestone_not_awaiting_funding", f"Milestone {milestone.pk} is {milestone.status}.")
+        transition(milestone, S.FUNDED, actor=op.actor, funded_at=timezone.now())
+        _tell_freelancer(
+            milestone,
+            kind="milestone_funded",
+            title=f"“{milestone.title}” is funded: you can start work on “{milestone.contract.title}”",
+        )
+        _tell_client(
+            milestone,
+            perm=OrgPerm.FUND,
+            kind="milestone_funded",
+            title=f"{_amount(milestone)} for “{milestone.title}” is in escrow",
+            body="It waits there until you approve the work.",
+        )
+    elif op.kind == OperationKind.REFUND and succeeded:
+        transition(milestone, S.REFUNDED, actor=op.actor, refunded_at=timezone.now())
+        _tell_client(
+            milestone,
+            perm=OrgPerm.APPROVE_PAYMENTS,
+            kind="milestone_refunded",
+            title=f"{milestone.contract.freelancer.display_name} agreed to refund “{milestone.title}”",
+            body=f"{_amount(milestone)} is on its way back to your payment method.",
+        )
+        _tell_freelancer(milestone, kind="milestone_refunded", title=f"“{milestone.title}” was refunded to the client")
+    elif op.kind == OperationKind.REFUND:
+        # Nothing left escrow: the request stands, and the freelancer can agree again.
+        body = f"{op.error_detail} The money stays in escrow; agree to the refund again to retry."
+        _tell_freelancer(
+            milestone, kind="milestone_refund_failed", title=f"The refund of “{milestone.title}” failed", body=body
+        )
+        _tell_client(
+            milestone,
+            perm=OrgPerm.APPROVE_PAYMENTS,
+            kind="milestone_refund_failed",
+            title=f"The refund of “{milestone.title}” failed",
+            body=body,
+        )
 
 
-@transaction.atomic
-def _fund_record(*, actor, milestone_id: int, key: str) -> Milestone:
-    milestone = _milestone_for_update(milestone_id)
-    if milestone.fund_idempotency_key != key:
-        # Only after MILESTONE_FUNDING_TIMEOUT_SECONDS can another key take the claim over; the charge made here
-        # is in escrow under this milestone's reference, where the ledger check shows it.
-        logger.error("Milestone %s was charged under %s after its claim passed to another request", milestone_id, key)
-        raise DomainError("funding_in_progress", "Another payment for this milestone was made meanwhile.")
-    if milestone.status == S.PENDING:
-        _fund_apply(milestone, actor=actor)
-    return milestone
+def _escrow_expected():
+    """What each milestone should hold in escrow, for the ledger check: its amount while funded and not yet
+    released or refunded."""
+    rows = Milestone.objects.values_list("pk", "status", "amount_cents").order_by("pk")
+    for pk, status, amount in rows.iterator(chunk_size=2000):
+        yield ref(Kind.MILESTONE, pk), amount if status in Milestone.IN_ESCROW else 0
 
 
-def _fund_apply(milestone: Milestone, *, actor, note: str = "") -> None:
-    _move(milestone, S.FUNDED, actor=actor, note=note)
-    milestone.funded_at = timezone.now()
-    milestone.save(update_fields=["status", "funded_at"])
-    _tell_freelancer(
-        milestone,
-        kind="milestone_funded",
-        title=f"“{milestone.title}” is funded: you can start work on “{milestone.contract.title}”",
-    )
+saga.register(Kind.MILESTONE, on_settled=_payment_settled, expected_escrow=_escrow_expected)
 
 
 @transaction.atomic
@@ -282,9 +292,8 @@ def milestone_submit(*, actor, milestone_id: int, message: str, files: Sequence 
         )
     checked = [(uploaded, check_upload(uploaded)) for uploaded in files]
     _require_active(contract)
-    _move(milestone, S.SUBMITTED, actor=actor, note=message)
-    milestone.submitted_at = timezone.now()
-    milestone.save(update_fields=["status", "submitted_at"])
+    refusal = _NOT_FUNDED if milestone.status == S.PENDING else None
+    transition(milestone, S.SUBMITTED, actor=actor, note=message, refusal=refusal, submitted_at=timezone.now())
     submission = MilestoneSubmission.objects.create(milestone=milestone, submitted_by=actor, message=message)
     for uploaded, content_type in checked:
         SubmissionFile.objects.create(
@@ -304,29 +313,30 @@ def milestone_submit(*, actor, milestone_id: int, message: str, files: Sequence 
     return submission
 
 
-def _money_label(milestone: Milestone) -> str:
-    """How the ledger entry reads on wallets, statements and receipts."""
-    return f"{milestone.contract.title}: {milestone.title}"[:255]
-
-
 def _release(milestone: Milestone, *, actor, note: str) -> Milestone:
     contract = milestone.contract
-    _move(milestone, S.APPROVED, actor=actor, note=note, refusal=_refusal_for_review(milestone))
-    escrow.escrow_release(
+    transition(
+        milestone,
+        S.APPROVED,
+        actor=actor,
+        note=note,
+        refusal=_refusal_for_review(milestone),
+        approved_at=timezone.now(),
+    )
+    saga.release(
         escrow_reference=contract.escrow_reference,
-        freelancer=contract.freelancer,
+        payee=Owner.of_user(contract.freelancer),
         amount_cents=milestone.amount_cents,
         currency=milestone.currency,
-        idempotency_key=f"milestone:{milestone.pk}:release",
-        reference=f"milestone:{milestone.pk}",
+        reference=_reference(milestone),
+        idempotency_key=f"{_reference(milestone)}:release",
+        actor=actor,
         description=_money_label(milestone),
     )
-    milestone.approved_at = timezone.now()
-    milestone.save(update_fields=["status", "approved_at"])
     _tell_freelancer(
         milestone,
         kind="milestone_approved",
-        title=f"“{milestone.title}” was approved: ${milestone.amount_cents / 100:,.2f} released",
+        title=f"“{milestone.title}” was approved: {_amount(milestone)} released",
         body=f"After the {settings.FREELANCER_FEE_PERCENT}% service fee it is in your pending balance, available "
         f"after the {settings.SECURITY_HOLD_DAYS}-day security hold.",
     )
@@ -345,20 +355,18 @@ def _refusal_for_review(milestone: Milestone) -> tuple[str, str] | None:
 def milestone_approve(*, actor, milestone_id: int, note: str = "") -> Milestone:
     """The client (OrgPerm.APPROVE_PAYMENTS) accepts submitted work: the escrow releases it to the freelancer."""
     milestone = _milestone_for_update(milestone_id)
-    require_contract_client(user=actor, contract=milestone.contract, perm=OrgPerm.APPROVE_PAYMENTS)
+    _require_client(user=actor, contract=milestone.contract, perm=OrgPerm.APPROVE_PAYMENTS)
     return _release(milestone, actor=actor, note=note.strip())
 
 
 @transaction.atomic
 def milestone_request_changes(*, actor, milestone_id: int, note: str) -> Milestone:
     milestone = _milestone_for_update(milestone_id)
-    contract = milestone.contract
-    require_contract_client(user=actor, contract=contract, perm=OrgPerm.APPROVE_PAYMENTS)
+    _require_client(user=actor, contract=milestone.contract, perm=OrgPerm.APPROVE_PAYMENTS)
     note = note.strip()
     if not note:
         raise DomainError("note_required", "Say what should change.", status=400)
-    _move(milestone, S.CHANGES_REQUESTED, actor=actor, note=note, refusal=_refusal_for_review(milestone))
-    milestone.save(update_fields=["status"])
+    transition(milestone, S.CHANGES_REQUESTED, actor=actor, note=note, refusal=_refusal_for_review(milestone))
     _tell_freelancer(
         milestone, kind="milestone_changes_requested", title=f"Changes requested on “{milestone.title}”", body=note
     )
@@ -370,17 +378,14 @@ def milestone_request_refund(*, actor, milestone_id: int, reason: str) -> Milest
     """The client asks for the escrowed money back before the work is (re)submitted; the freelancer answers."""
     milestone = _milestone_for_update(milestone_id)
     contract = milestone.contract
-    require_contract_client(user=actor, contract=contract, perm=OrgPerm.APPROVE_PAYMENTS)
+    _require_client(user=actor, contract=contract, perm=OrgPerm.APPROVE_PAYMENTS)
     reason = reason.strip()
     if not reason:
         raise DomainError("reason_required", "Say why you want a refund.", status=400)
-    refusal = (
-        ("milestone_submitted", "The work is submitted: approve it or request changes instead.")
-        if milestone.status == S.SUBMITTED
-        else None
-    )
-    _move(milestone, S.REFUND_REQUESTED, actor=actor, note=reason, refusal=refusal)
-    milestone.save(update_fields=["status"])
+    refusal = _NOT_FUNDED if milestone.status == S.PENDING else None
+    if milestone.status == S.SUBMITTED:
+        refusal = ("milestone_submitted", "The work is submitted: approve it or request changes instead.")
+    transition(milestone, S.REFUND_REQUESTED, actor=actor, note=reason, refusal=refusal)
     _tell_freelancer(
         milestone,
         kind="milestone_refund_requested",
@@ -393,70 +398,39 @@ def milestone_request_refund(*, actor, milestone_id: int, reason: str) -> Milest
 def milestone_agree_refund(*, actor, milestone_id: int, note: str = "") -> Milestone:
     """The freelancer agrees: the escrowed amount goes back to the client (with the client fee charged on it).
 
-    Like funding, in three steps because payments commits a gateway refund on its own: claim under the row lock
-    (the request can no longer be rejected), refund (keyed by the milestone, so a repeat refunds once), record.
-    """
-    _refund_claim(actor=actor, milestone_id=milestone_id)
-    milestone = _milestone_with_contract(milestone_id)
-    contract = milestone.contract
-    key = f"milestone:{milestone.pk}:refund"
-    try:
-        escrow.escrow_refund(
+    The refund is a saga operation begun under the milestone's lock: the money is held at once, the milestone
+    stays `refund_requested` (shown as in progress, 409 `refund_in_progress` to a repeat) until the gateway
+    confirms, and becomes refunded then. A refund the gateway refuses leaves it `refund_requested` with its money
+    in escrow, to agree again (each attempt its own key)."""
+    with transaction.atomic():
+        milestone = _milestone_for_update(milestone_id)
+        contract = milestone.contract
+        require_freelancer(user=actor, contract=contract)
+        if S.REFUNDED not in Milestone.ALLOWED[milestone.status]:
+            raise DomainError(*_NO_REFUND_REQUESTED)
+        reference = _reference(milestone)
+        attempt = saga.attempts(reference=reference, kind=OperationKind.REFUND, status=OperationStatus.FAILED)
+        op = saga.begin_refund(
             escrow_reference=contract.escrow_reference,
-            organization=contract.organization,
             amount_cents=milestone.amount_cents,
             currency=milestone.currency,
-            idempotency_key=key,
-            reference=f"milestone:{milestone.pk}",
+            reference=reference,
+            idempotency_key=f"{reference}:refund:{attempt + 1}",
+            actor=actor,
             description=_money_label(milestone),
         )
-    except DomainError:
-        _refund_unclaim(milestone_id=milestone_id, key=key)
-        raise
-    return _refund_record(actor=actor, milestone_id=milestone_id, note=note.strip())
-
-
-def _milestone_with_contract(milestone_id: int) -> Milestone:
-    return Milestone.objects.select_related("contract", "contract__organization", "contract__freelancer").get(
-        pk=milestone_id
-    )
-
-
-@transaction.atomic
-def _refund_claim(*, actor, milestone_id: int) -> None:
-    milestone = _milestone_for_update(milestone_id)
-    require_freelancer(user=actor, contract=milestone.contract)
-    if S.REFUNDED not in Milestone.ALLOWED[milestone.status]:
-        raise DomainError("no_refund_requested", "The client has not asked for a refund of this milestone.")
-    if milestone.refund_started_at is None:
-        milestone.refund_started_at = timezone.now()
-        milestone.save(update_fields=["refund_started_at"])
-
-
-@transaction.atomic
-def _refund_unclaim(*, milestone_id: int, key: str) -> None:
-    milestone = _milestone_for_update(milestone_id)
-    if milestone.status == S.REFUND_REQUESTED and _charge_status(key) in (None, OperationStatus.FAILED):
-        milestone.refund_started_at = None
-        milestone.save(update_fields=["refund_started_at"])
-
-
-@transaction.atomic
-def _refund_record(*, actor, milestone_id: int, note: str) -> Milestone:
-    milestone = _milestone_for_update(milestone_id)
-    if milestone.status != S.REFUND_REQUESTED:
-        return milestone  # a concurrent agreement recorded the same refund
-    contract = milestone.contract
-    _move(milestone, S.REFUNDED, actor=actor, note=note)
-    milestone.refunded_at = timezone.now()
-    milestone.save(update_fields=["status", "refunded_at"])
-    _tell_client(
-        milestone,
-        perm=OrgPerm.APPROVE_PAYMENTS,
-        kind="milestone_refunded",
-        title=f"{contract.freelancer.display_name} agreed to refund “{milestone.title}”",
-        body=f"${milestone.amount_cents / 100:,.2f} is on its way back to your payment method.",
-    )
+        if not op.fresh and op.status == OperationStatus.PENDING:
+            raise DomainError("refund_in_progress", "You agreed to this refund; it is being processed.")
+        if op.fresh and note.strip():
+            _tell_client(
+                milestone,
+                perm=OrgPerm.APPROVE_PAYMENTS,
+                kind="milestone_refund_agreed",
+                title=f"{contract.freelancer.display_name} agreed to refund “{milestone.title}”",
+                body=note.strip(),
+            )
+    saga.execute(op)
+    milestone.refresh_from_db()
     return milestone
 
 
@@ -469,16 +443,9 @@ def milestone_reject_refund(*, actor, milestone_id: int, reason: str) -> Milesto
     reason = reason.strip()
     if not reason:
         raise DomainError("reason_required", "Say why you reject the refund.", status=400)
-    if milestone.refund_started_at is not None:
+    if saga.in_flight(references=[_reference(milestone)]):
         raise DomainError("refund_in_progress", "You agreed to this refund; it is being processed.")
-    _move(
-        milestone,
-        S.DISPUTED,
-        actor=actor,
-        note=reason,
-        refusal=("no_refund_requested", "The client has not asked for a refund of this milestone."),
-    )
-    milestone.save(update_fields=["status"])
+    transition(milestone, S.DISPUTED, actor=actor, note=reason, refusal=_NO_REFUND_REQUESTED)
     _tell_client(
         milestone,
         perm=OrgPerm.APPROVE_PAYMENTS,

@@ -33,6 +33,15 @@ class CardDeclined(GatewayError):
         super().__init__("card_declined", detail)
 
 
+class GatewayPending(Exception):
+    """The gateway accepted the request but has not finished it (a Stripe refund in status `pending`): the
+    operation stays pending with its id, and the webhook or reconcile settles it."""
+
+    def __init__(self, gateway_id: str):
+        super().__init__(gateway_id)
+        self.gateway_id = gateway_id
+
+
 class GatewayUnavailable(Exception):
     """We do not know whether the call took effect (timeout, connection lost): the operation stays pending and
     the reconcile job asks the gateway later."""
@@ -49,7 +58,8 @@ class CardDetails:
 
 @dataclass(frozen=True)
 class RemoteResult:
-    """What the gateway knows about one of our operations: succeeded / failed / missing (never received)."""
+    """What the gateway knows about one of our operations: succeeded / failed / pending / missing (never
+    received)."""
 
     status: str
     gateway_id: str = ""
@@ -87,7 +97,9 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     def find(self, *, kind: str, idempotency_key: str, gateway_id: str = "", parent_id: str = "") -> RemoteResult:
-        """Look up an operation we may or may not have made, by its id when we got one, else by our key."""
+        """Look up an operation we may or may not have made: by its id when we got one, else by our key among
+        everything the gateway holds (never a first page only). "missing" only when that whole search found
+        nothing; "pending" while the gateway has not finished it. Raises GatewayUnavailable when it cannot tell."""
 
     @abc.abstractmethod
     def payouts_enabled(self, *, account_id: str) -> bool: ...

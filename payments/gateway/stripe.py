@@ -10,11 +10,13 @@ from payments.gateway.base import (
     CardDetails,
     Gateway,
     GatewayError,
+    GatewayPending,
     GatewayUnavailable,
     RemoteResult,
 )
 
-# A confirmed off-session PaymentIntent back at requires_payment_method was declined.
+# A confirmed off-session PaymentIntent back at requires_payment_method was declined. Anything not listed
+# (processing, a refund's pending or requires_action) is not finished: "pending".
 _STATUS = {
     "succeeded": "succeeded",
     "paid": "succeeded",
@@ -103,8 +105,11 @@ class StripeGateway(Gateway):
             },
             options=_options(idempotency_key),
         )
-        if refund.status == "failed":
+        if refund.status in ("failed", "canceled"):
             raise GatewayError("refund_failed", "The gateway refused the refund.")
+        if refund.status != "succeeded":
+            # Accepted, not done (Stripe: pending, requires_action): it settles by webhook or reconcile.
+            raise GatewayPending(refund.id)
         return refund.id
 
     def transfer(self, *, destination, amount_cents, currency, idempotency_key, metadata) -> str:
@@ -122,24 +127,16 @@ class StripeGateway(Gateway):
         )
         return transfer.id
 
-    def find(self, *, kind, idempotency_key, gateway_id="", parent_id="") -> RemoteResult:
-        if kind == "charge":
-            if gateway_id:
-                found = [self._call(self.client.v1.payment_intents.retrieve, gateway_id)]
-            else:
-                found = self._call(self.client.v1.payment_intents.list, params={"limit": 100}).data
-        elif kind == "refund":
-            if gateway_id:
-                found = [self._call(self.client.v1.refunds.retrieve, gateway_id)]
-            else:
-                found = self._call(self.client.v1.refunds.list, params={"payment_intent": parent_id, "limit": 100}).data
+    def find(self, *, kind, idempotency_key, gateway_id="", parent_id=""):
+        if gateway_id:
+            resource = {
+                "charge": self.client.v1.payment_intents,
+                "refund": self.client.v1.refunds,
+            }.get(kind, self.client.v1.transfers)
+            found = [self._call(resource.retrieve, gateway_id)]
         else:
-            if gateway_id:
-                found = [self._call(self.client.v1.transfers.retrieve, gateway_id)]
-            else:
-                found = self._call(
-                    self.client.v1.transfers.list, params={"transfer_group": idempotency_key, "limit": 100}
-                ).data
+            # Every page, never just the latest 100: a missed match would fail a charge the gateway captured.
+            found = self._call(lambda: list(self._search(kind, idempotency_key, parent_id)))
         for obj in found:
             # SDK 16 objects are not dicts (`.get` raises): read them through to_dict().
             data = obj.to_dict()
@@ -149,6 +146,21 @@ class StripeGateway(Gateway):
                     status = "failed" if data.get("reversed") else "succeeded"
                 return RemoteResult(_STATUS.get(status, "pending"), data["id"])
         return RemoteResult("missing")
+
+    def _search(self, kind, idempotency_key, parent_id):
+        if kind == "charge":
+            try:
+                # Stripe's search by the metadata we sent (its index lags a minute at most; reconcile waits longer).
+                query = f"metadata['idempotency_key']:'{idempotency_key}'"
+                return list(self.client.v1.payment_intents.search(params={"query": query}).auto_paging_iter())
+            except stripe.InvalidRequestError:
+                # No search here (localstripe): every page of the list, never only the latest 100.
+                return self.client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
+        if kind == "refund":
+            return self.client.v1.refunds.list(params={"payment_intent": parent_id, "limit": 100}).auto_paging_iter()
+        return self.client.v1.transfers.list(
+            params={"transfer_group": idempotency_key, "limit": 100}
+        ).auto_paging_iter()
 
     def payouts_enabled(self, *, account_id: str) -> bool:
         account = self._call(self.client.v1.accounts.retrieve, account_id)

@@ -1,5 +1,5 @@
-"""The security hold: money released to a freelancer waits settings.SECURITY_HOLD_DAYS in pending, one lot per
-release, then moves to available."""
+"""The security hold: money released to a payee waits settings.SECURITY_HOLD_DAYS in pending, one lot per
+release, then moves to available. (A hold that freezes escrow for a dispute is the saga's: saga.hold.)"""
 
 from datetime import datetime
 
@@ -13,10 +13,12 @@ from payments.services import ledger
 def hold_lot_mature(*, lot_id: int) -> bool:
     """Move one matured lot to available; idempotent (the entry's key is derived from the lot)."""
     with transaction.atomic():
-        lot = HoldLot.objects.select_for_update(of=("self",)).select_related("user").get(pk=lot_id)
+        lot = HoldLot.objects.select_for_update(of=("self",)).select_related("account").get(pk=lot_id)
         if lot.matured_entry_id is not None:
             return False
         key = f"hold-lot:{lot.pk}"
+        pending = lot.account
+        available = ledger.sibling_account(pending, AccountKind.FREELANCER_AVAILABLE)
         entry = ledger.entry_post(
             kind=EntryKind.HOLD_MATURED,
             idempotency_key=key,
@@ -24,11 +26,9 @@ def hold_lot_mature(*, lot_id: int) -> bool:
             currency=lot.currency,
             reference=lot.release_entry.reference,
             memo="Security hold ended",
-            user=lot.user,
-            lines=[
-                (ledger.user_account(AccountKind.FREELANCER_PENDING, lot.user, lot.currency), -lot.amount_cents),
-                (ledger.user_account(AccountKind.FREELANCER_AVAILABLE, lot.user, lot.currency), lot.amount_cents),
-            ],
+            user_id=pending.user_id,
+            organization_id=pending.organization_id,
+            lines=[(pending, -lot.amount_cents), (available, lot.amount_cents)],
         )
         lot.matured_entry = entry
         lot.save(update_fields=["matured_entry"])

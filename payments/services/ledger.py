@@ -1,19 +1,23 @@
 """The only code that writes journal entries and postings.
 
 Rules held here (and again by the database on PostgreSQL): an entry's postings sum to zero, no posting is zero,
-escrow / pending / available balances never go below zero, each account's cached balance moves in the same
-transaction as its postings, and an idempotency key names one entry forever.
+escrow / pending / available balances never go below zero nor below what holds reserve of them, each such
+account's cached balance moves in the same statement as its postings, and an idempotency key names one entry
+forever. The platform's accounts (clearing, fee revenue, chargebacks) cache nothing: every payment posts to them,
+and a cached balance there would be one row every payment in the system waits for.
 """
 
 import hashlib
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from accounts.models import Organization, User
-from kernel.errors import DomainError
+from kernel.errors import DomainError, InvalidInput
 from payments.models import NON_NEGATIVE_KINDS, AccountKind, JournalEntry, LedgerAccount, Posting
 
 PLATFORM = "platform"
@@ -25,35 +29,46 @@ _SHORTFALL_CODES = {
 }
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Whose money an account is: a user (a freelancer) or an organization (later: an agency). A payee is an
+    Owner, so a release can pay either."""
+
+    key: str
+    user: User | None = None
+    organization: Organization | None = None
+
+    @classmethod
+    def of_user(cls, user: User) -> "Owner":
+        return cls(f"user:{user.pk}", user=user)
+
+    @classmethod
+    def of_organization(cls, organization: Organization) -> "Owner":
+        return cls(f"org:{organization.pk}", organization=organization)
+
+
 def request_hash(**fields) -> str:
     """A fingerprint of what was asked, stored beside the idempotency key to tell a retry from a reuse."""
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def save_transition(row, status: str, *, noun: str, **fields) -> None:
-    """Move a locked row to `status` (checked against its model's ALLOWED map), set `fields` and save them."""
-    if status not in row.ALLOWED[row.status]:
-        raise DomainError("invalid_transition", f"A {row.status} {noun} cannot become {status}.")
-    row.status = status
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.save(update_fields=["status", "updated_at", *fields])
-
-
 def check_money(*, amount_cents: int, currency: str) -> None:
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
-        raise DomainError("invalid_amount", "The amount must be a positive whole number of cents.", status=400)
+        raise InvalidInput("invalid_amount", "The amount must be a positive whole number of cents.")
     if amount_cents > settings.MAX_PAYMENT_CENTS:
-        raise DomainError("invalid_amount", "That amount is above the largest payment we accept.", status=400)
+        raise InvalidInput("invalid_amount", "That amount is above the largest payment we accept.")
     if currency not in settings.PAYMENT_CURRENCIES:
-        raise DomainError("invalid_currency", f"Payments are in {', '.join(settings.PAYMENT_CURRENCIES)}.", status=400)
+        raise InvalidInput("invalid_currency", f"Payments are in {', '.join(settings.PAYMENT_CURRENCIES)}.")
 
 
 def check_key(idempotency_key: str) -> None:
     if not idempotency_key or len(idempotency_key) > 255:
-        raise DomainError(
-            "idempotency_key_invalid", "An idempotency key of 1 to 255 characters is required.", status=400
-        )
+        raise InvalidInput("idempotency_key_invalid", "An idempotency key of 1 to 255 characters is required.")
+
+
+def check_reference(reference: str) -> None:
+    if not reference or len(reference) > 120:
+        raise InvalidInput("reference_invalid", "A reference of 1 to 120 characters is required.")
 
 
 def _account(kind: str, owner_key: str, currency: str, **owner) -> LedgerAccount:
@@ -61,12 +76,29 @@ def _account(kind: str, owner_key: str, currency: str, **owner) -> LedgerAccount
     return account
 
 
+def platform_accounts(currency: str, *kinds: str) -> list[LedgerAccount]:
+    """The platform's accounts of `kinds` in `currency`, in that order: one query (plus one per missing one)."""
+    found = {a.kind: a for a in LedgerAccount.objects.filter(owner_key=PLATFORM, currency=currency, kind__in=kinds)}
+    return [found.get(kind) or _account(kind, PLATFORM, currency) for kind in kinds]
+
+
 def platform_account(kind: str, currency: str) -> LedgerAccount:
-    return _account(kind, PLATFORM, currency)
+    return platform_accounts(currency, kind)[0]
+
+
+def owner_account(kind: str, owner: Owner, currency: str) -> LedgerAccount:
+    return _account(kind, owner.key, currency, user=owner.user, organization=owner.organization)
+
+
+def sibling_account(account: LedgerAccount, kind: str) -> LedgerAccount:
+    """The same owner's account of another kind in the same currency (pending → available)."""
+    return _account(
+        kind, account.owner_key, account.currency, user_id=account.user_id, organization_id=account.organization_id
+    )
 
 
 def user_account(kind: str, user: User, currency: str) -> LedgerAccount:
-    return _account(kind, f"user:{user.pk}", currency, user=user)
+    return owner_account(kind, Owner.of_user(user), currency)
 
 
 def escrow_account(*, escrow_reference: str, currency: str, organization: Organization | None = None, label: str = ""):
@@ -83,19 +115,29 @@ def escrow_account(*, escrow_reference: str, currency: str, organization: Organi
     return account
 
 
-def accounts_lock(*accounts: LedgerAccount) -> dict[int, LedgerAccount]:
-    """SELECT ... FOR UPDATE the accounts, always in id order so two entries never wait on each other in a
-    cycle. Returns fresh rows by id; call inside transaction.atomic()."""
-    ids = sorted({a.pk for a in accounts})
-    return {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-
-
 def entry_find(*, idempotency_key: str, request_hash: str) -> JournalEntry | None:
     """The entry already made under this key, if any; a different request under the same key is refused."""
     entry = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
     if entry is not None and entry.request_hash != request_hash:
         raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
     return entry
+
+
+def shortfall(account: LedgerAccount) -> DomainError:
+    code, detail = _SHORTFALL_CODES.get(account.kind, ("insufficient_funds", "There is not enough money for that."))
+    return DomainError(code, detail)
+
+
+def balance_move(account: LedgerAccount, amount: int, *, held: int = 0) -> None:
+    """Move a cached balance by `amount` and its reserved part by `held` in one statement, refusing (shortfall)
+    when what is left unreserved would go below zero. Platform accounts cache nothing: a no-op there."""
+    if account.kind not in NON_NEGATIVE_KINDS:
+        return
+    rows = LedgerAccount.objects.filter(pk=account.pk)
+    if amount - held < 0:
+        rows = rows.filter(balance_cents__gte=F("held_cents") + held - amount)
+    if not rows.update(balance_cents=F("balance_cents") + amount, held_cents=F("held_cents") + held):
+        raise shortfall(account)
 
 
 def entry_post(
@@ -107,15 +149,16 @@ def entry_post(
     lines: list[tuple[LedgerAccount, int]],
     reference: str = "",
     memo: str = "",
-    organization: Organization | None = None,
-    user: User | None = None,
-    created_by: User | None = None,
+    released: dict[int, int] | None = None,
+    **who,
 ) -> JournalEntry:
-    """Post one balanced entry, or return the one already posted under `idempotency_key`.
+    """Post one balanced entry. The caller has made sure the key is new (its operation's row lock, or a lookup
+    under its own lock): a key used twice is an IntegrityError at the insert, before any balance moved.
 
-    Must run inside transaction.atomic(): it locks every account it touches (in id order), re-checks the key
-    under those locks (so two requests with one key serialize and the second finds the first's entry), refuses
-    a balance that would go negative where that is not allowed, and moves the cached balances.
+    Must run inside transaction.atomic(). Cached balances move in id order (two entries never wait on each other
+    in a cycle), each refused when what is left unreserved would go below zero. `released` maps account ids to
+    the part of the posting that was reserved by a hold being posted: it leaves `held_cents` with the money.
+    `who`: whose money it is about, for scoped reads (`organization`, `user`, `created_by`, or their `_id`s).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("entry_post must run inside transaction.atomic()")
@@ -130,16 +173,6 @@ def entry_post(
     if any(by_id[pk].currency != currency for pk in amounts):
         raise DomainError("currency_mismatch", "Every posting of an entry is in the entry's currency.")
 
-    locked = accounts_lock(*(by_id[pk] for pk in amounts))
-    existing = entry_find(idempotency_key=idempotency_key, request_hash=request_hash)
-    if existing is not None:
-        return existing
-    for pk, amount in amounts.items():
-        account = locked[pk]
-        if account.kind in NON_NEGATIVE_KINDS and account.balance_cents + amount < 0:
-            code, detail = _SHORTFALL_CODES[account.kind]
-            raise DomainError(code, detail)
-
     entry = JournalEntry.objects.create(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
@@ -147,15 +180,12 @@ def entry_post(
         currency=currency,
         reference=reference,
         memo=memo[:255],
-        organization=organization,
-        user=user,
-        created_by=created_by,
+        **who,
     )
+    released = released or {}
+    for pk in sorted(amounts):
+        balance_move(by_id[pk], amounts[pk], held=-released.get(pk, 0))
     Posting.objects.bulk_create(
         [Posting(entry=entry, account_id=pk, amount_cents=amount) for pk, amount in sorted(amounts.items())]
     )
-    for pk, amount in amounts.items():
-        account = locked[pk]
-        account.balance_cents += amount
-        account.save(update_fields=["balance_cents"])
     return entry

@@ -1,28 +1,33 @@
 """Freelancers' payout methods and withdrawals.
 
-A withdrawal takes the money out of available first (entry `payout`: available −x, clearing +x) together with
-the pending gateway operation, commits, then asks the gateway for the transfer. So two withdrawals can never
-spend the same money, and a transfer the gateway refuses (now, or later by webhook) puts the money back to
-available in its own `payout_failed` entry.
+A withdrawal is a saga transfer (payments.services.saga.begin_transfer): the money leaves available at once
+(entry `payout`: available −x, clearing +x) with the pending operation, commits, then the gateway is asked. So two
+withdrawals can never spend the same money, and a transfer the gateway refuses (now, later by webhook, or by
+reconcile) puts the money back to available in its own `payout_failed` entry; a partial reversal returns just the
+part reversed.
 """
+
+import contextlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from kernel.errors import DomainError, NotFound
+from kernel.money import format_money
+from kernel.refs import Kind, ref
+from kernel.transitions import lock, transition
 from payments.gateway.base import GatewayError, GatewayUnavailable, get_gateway
 from payments.models import (
     AccountKind,
     EntryKind,
     GatewayOperation,
-    OperationKind,
     OperationStatus,
     Payout,
     PayoutMethod,
     PayoutStatus,
 )
-from payments.services import ledger
+from payments.services import ledger, saga
 
 
 def payout_method_add_sandbox_bank(*, user: User, holder_name: str, account_last4: str) -> PayoutMethod:
@@ -113,7 +118,8 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
     """Withdraw `amount_cents` of available money to the user's default verified payout method.
 
     Refuses below settings.MIN_WITHDRAWAL_CENTS (`below_minimum`), beyond available (`insufficient_funds`),
-    without a verified method (`payout_method_required`). The same key returns the first payout."""
+    without a verified method (`payout_method_required`). The same key returns the first payout. A transfer the
+    gateway refuses, now or later, comes back as a failed payout with the money returned to available."""
     ledger.check_money(amount_cents=amount_cents, currency=currency)
     ledger.check_key(idempotency_key)
     rhash = ledger.request_hash(op="payout", user=user.pk, amount=amount_cents, currency=currency)
@@ -121,7 +127,7 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
     if payout is not None:
         return payout
     if amount_cents < settings.MIN_WITHDRAWAL_CENTS:
-        raise DomainError("below_minimum", f"The smallest withdrawal is ${settings.MIN_WITHDRAWAL_CENTS / 100:,.2f}.")
+        raise DomainError("below_minimum", f"The smallest withdrawal is {format_money(settings.MIN_WITHDRAWAL_CENTS)}.")
     gateway = get_gateway()
     method = PayoutMethod.objects.filter(user=user, is_default=True, verified=True).first()
     expected_kind = PayoutMethod.Kind.STRIPE_CONNECT if gateway.name == "stripe" else PayoutMethod.Kind.SANDBOX_BANK
@@ -130,37 +136,6 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
 
     try:
         with transaction.atomic():
-            available = ledger.user_account(AccountKind.FREELANCER_AVAILABLE, user, currency)
-            clearing = ledger.platform_account(AccountKind.GATEWAY_CLEARING, currency)
-            locked = ledger.accounts_lock(available, clearing)
-            # Under the lock on the balance: a concurrent request with this key has committed or not begun.
-            payout = _existing(idempotency_key=idempotency_key, request_hash=rhash)
-            if payout is not None:
-                return payout
-            if locked[available.pk].balance_cents < amount_cents:
-                raise DomainError("insufficient_funds", "That is more than your available balance.")
-            op = GatewayOperation.objects.create(
-                kind=OperationKind.TRANSFER,
-                idempotency_key=idempotency_key,
-                request_hash=rhash,
-                amount_cents=amount_cents,
-                currency=currency,
-                user=user,
-                gateway_source=_destination(method),
-                description=f"Payout to {method.label}",
-            )
-            entry = ledger.entry_post(
-                kind=EntryKind.PAYOUT,
-                idempotency_key=idempotency_key,
-                request_hash=rhash,
-                currency=currency,
-                memo=f"Withdrawal to {method.label}",
-                user=user,
-                created_by=user,
-                lines=[(available, -amount_cents), (clearing, amount_cents)],
-            )
-            op.entry = entry
-            op.save(update_fields=["entry"])
             payout = Payout.objects.create(
                 user=user,
                 payout_method=method,
@@ -169,63 +144,107 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
                 currency=currency,
                 idempotency_key=idempotency_key,
                 request_hash=rhash,
-                operation=op,
-                entry=entry,
             )
+            op = saga.begin_transfer(
+                source=ledger.user_account(AccountKind.FREELANCER_AVAILABLE, user, currency),
+                destination=_destination(method),
+                amount_cents=amount_cents,
+                reference=ref(Kind.PAYOUT, payout.pk),
+                idempotency_key=idempotency_key,
+                request_hash=rhash,
+                actor=user,
+                description=f"Withdrawal to {method.label}",
+            )
+            payout.operation, payout.entry = op, op.entry
+            payout.save(update_fields=["operation", "entry"])
     except IntegrityError:
+        # The same key arrived at the same moment: the other request owns the payout.
         return _existing(idempotency_key=idempotency_key, request_hash=rhash)
-
-    try:
-        gateway_id = gateway.transfer(
-            destination=op.gateway_source,
-            amount_cents=amount_cents,
-            currency=currency,
-            idempotency_key=idempotency_key,
-            metadata={"operation": str(op.pk), "payout": str(payout.pk)},
-        )
-    except GatewayError as exc:
-        return payout_failed(payout_id=payout.pk, reason=exc.detail)
-    except GatewayUnavailable:
-        # Unknown outcome: the money stays reserved and the reconcile job asks the gateway.
-        return payout
-    return payout_paid(payout_id=payout.pk, gateway_id=gateway_id)
-
-
-@transaction.atomic
-def payout_paid(*, payout_id: int, gateway_id: str) -> Payout:
-    payout = Payout.objects.select_for_update().get(pk=payout_id)
-    if payout.status != PayoutStatus.PENDING:
-        return payout
-    op = GatewayOperation.objects.select_for_update().get(pk=payout.operation_id)
-    if op.status == OperationStatus.PENDING:
-        ledger.save_transition(op, OperationStatus.SUCCEEDED, noun="operation", gateway_id=gateway_id)
-    ledger.save_transition(payout, PayoutStatus.PAID, noun="payout")
+    with contextlib.suppress(DomainError):
+        # A refusal fails the payout through _transfer_settled; an unknown outcome leaves it pending for
+        # reconcile. Either way the payout as it is now is the answer.
+        saga.execute(op)
+    payout.refresh_from_db()
     return payout
 
 
-@transaction.atomic
+def _transfer_settled(op: GatewayOperation) -> None:
+    """The saga settled a payout's transfer: the payout is paid, or failed with its money back to available."""
+    payout = lock(Payout.objects.select_related("user"), operation=op)
+    if op.status == OperationStatus.SUCCEEDED:
+        if payout.status == PayoutStatus.PENDING:
+            transition(payout, PayoutStatus.PAID)
+    else:
+        _fail(payout, reason=op.error_detail or "The payout failed.")
+
+
 def payout_failed(*, payout_id: int, reason: str) -> Payout:
     """The gateway refused or later bounced the payout: the money goes back to available, in its own entry,
     once however many times this is reported."""
-    payout = Payout.objects.select_for_update(of=("self",)).select_related("user").get(pk=payout_id)
-    if payout.status == PayoutStatus.FAILED:
+    payout = Payout.objects.filter(pk=payout_id).values_list("operation_id", "status").first()
+    if payout is None:
+        raise NotFound()
+    operation_id, status = payout
+    op = saga.operation_failed(operation_id=operation_id, code="payout_failed", detail=reason)
+    if op.status == OperationStatus.SUCCEEDED and status != PayoutStatus.FAILED:
+        # Paid, then bounced by the bank: the transfer stays done at the gateway, the payout fails here.
+        with transaction.atomic():
+            _fail(lock(Payout.objects.select_related("user"), pk=payout_id), reason=reason)
+    return Payout.objects.get(pk=payout_id)
+
+
+def payout_reversed(*, payout_id: int, reversed_cents: int, reason: str) -> Payout:
+    """The gateway took back `reversed_cents` (in total so far) of a transfer: that much returns to available,
+    once; reversing all of it fails the payout."""
+    with transaction.atomic():
+        payout = lock(Payout.objects.select_related("user"), pk=payout_id)
+        reversed_cents = min(max(reversed_cents, 0), payout.amount_cents)
+        if payout.status == PayoutStatus.FAILED or reversed_cents <= payout.reversed_cents:
+            return payout
+        if reversed_cents == payout.amount_cents:
+            _fail(payout, reason=reason)
+            return payout
+        delta = reversed_cents - payout.reversed_cents
+        _money_back(
+            payout,
+            delta,
+            kind=EntryKind.PAYOUT_REVERSED,
+            key=f"{payout.idempotency_key}:reversed:{reversed_cents}",
+            reason=reason,
+        )
+        payout.reversed_cents = reversed_cents
+        payout.save(update_fields=["reversed_cents", "updated_at"])
         return payout
-    entry = ledger.entry_post(
-        kind=EntryKind.PAYOUT_FAILED,
-        idempotency_key=f"{payout.idempotency_key}:failed",
-        request_hash=ledger.request_hash(op="payout_failed", payout=payout.pk),
+
+
+def _money_back(payout: Payout, amount_cents: int, *, kind: str, key: str, reason: str):
+    [clearing] = ledger.platform_accounts(payout.currency, AccountKind.GATEWAY_CLEARING)
+    return ledger.entry_post(
+        kind=kind,
+        idempotency_key=key,
+        request_hash=ledger.request_hash(op=kind, payout=payout.pk, amount=amount_cents),
         currency=payout.currency,
         memo=f"Payout failed: {reason}"[:255],
         user=payout.user,
         lines=[
-            (ledger.platform_account(AccountKind.GATEWAY_CLEARING, payout.currency), -payout.amount_cents),
-            (ledger.user_account(AccountKind.FREELANCER_AVAILABLE, payout.user, payout.currency), payout.amount_cents),
+            (clearing, -amount_cents),
+            (ledger.user_account(AccountKind.FREELANCER_AVAILABLE, payout.user, payout.currency), amount_cents),
         ],
     )
-    op = GatewayOperation.objects.select_for_update().get(pk=payout.operation_id)
-    if op.status == OperationStatus.PENDING:
-        ledger.save_transition(
-            op, OperationStatus.FAILED, noun="operation", error_code="payout_failed", error_detail=reason[:255]
-        )
-    ledger.save_transition(payout, PayoutStatus.FAILED, noun="payout", failure_entry=entry, failure_reason=reason[:255])
-    return payout
+
+
+def _fail(payout: Payout, *, reason: str) -> None:
+    """Call holding the payout's lock: what is not yet back in available returns, and the payout fails."""
+    if payout.status == PayoutStatus.FAILED:
+        return
+    entry = _money_back(
+        payout,
+        payout.amount_cents - payout.reversed_cents,
+        kind=EntryKind.PAYOUT_FAILED,
+        key=f"{payout.idempotency_key}:failed",
+        reason=reason,
+    )
+    transition(payout, PayoutStatus.FAILED, failure_entry=entry, failure_reason=reason[:255])
+
+
+saga.register(Kind.PAYOUT, on_settled=_transfer_settled)

@@ -1,42 +1,24 @@
-"""Finish gateway operations whose outcome we never wrote down (a crash, a timeout, a lost answer).
+"""Finish payment operations whose outcome we never wrote down (a crash, a timeout, a lost answer).
 
-Each pending operation older than `older_than` is looked up at the gateway by its id (when we got one) or by our
-idempotency key, and settled exactly as if the answer had arrived in time. An operation the gateway never
-received is failed: for a charge nothing was posted; for a refund or a payout the reserved money goes back.
+Each pending operation older than `older_than` is looked up at the gateway by the id we stored (when we got one)
+or by our idempotency key, and settled through the saga exactly as if the answer had arrived in time, business
+side included (a charge settled here makes its milestone funded). An operation the gateway never received is
+failed; one the gateway cannot tell us about, or has not finished, stays pending for the next run.
 """
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from payments.gateway.base import GatewayError, GatewayUnavailable, RemoteResult, get_gateway
+from payments.gateway.base import GatewayError, GatewayUnavailable, get_gateway
 from payments.models import GatewayOperation, OperationKind, OperationStatus
-from payments.services import escrow, payouts
+from payments.services import saga
 
-
-def operation_settle(*, operation: GatewayOperation, result: RemoteResult) -> None:
-    """Apply what the gateway says about `operation` (succeeded / failed / missing). Idempotent: a settled
-    operation is left as it is."""
-    if result.status not in ("succeeded", "failed", "missing"):
-        return
-    ok = result.status == "succeeded"
-    detail = result.detail or ("The gateway has no record of it." if result.status == "missing" else "Refused.")
-    if operation.kind == OperationKind.CHARGE:
-        if ok:
-            escrow.charge_succeeded(operation_id=operation.pk, gateway_id=result.gateway_id)
-        else:
-            escrow.charge_failed(operation_id=operation.pk, code="payment_failed", detail=detail)
-    elif operation.kind == OperationKind.REFUND:
-        if ok:
-            escrow.refund_succeeded(operation_id=operation.pk, gateway_id=result.gateway_id)
-        else:
-            escrow.refund_failed(operation_id=operation.pk, code="refund_failed", detail=detail)
-    elif operation.kind == OperationKind.TRANSFER:
-        payout = operation.payout
-        if ok:
-            payouts.payout_paid(payout_id=payout.pk, gateway_id=result.gateway_id)
-        else:
-            payouts.payout_failed(payout_id=payout.pk, reason=detail)
+_FAILURE_CODES = {
+    OperationKind.CHARGE: "payment_failed",
+    OperationKind.REFUND: "refund_failed",
+    OperationKind.TRANSFER: "payout_failed",
+}
 
 
 def reconcile_pending(*, older_than: timedelta, now=None) -> int:
@@ -57,7 +39,12 @@ def reconcile_pending(*, older_than: timedelta, now=None) -> int:
             )
         except (GatewayError, GatewayUnavailable):
             continue  # the gateway cannot tell us now: try again on the next run
-        if result.status in ("succeeded", "failed", "missing"):
-            operation_settle(operation=op, result=result)
-            settled += 1
+        if result.status == "succeeded":
+            saga.operation_succeeded(operation_id=op.pk, gateway_id=result.gateway_id)
+        elif result.status in ("failed", "missing"):
+            detail = result.detail or ("The gateway has no record of it." if result.status == "missing" else "Refused.")
+            saga.operation_failed(operation_id=op.pk, code=_FAILURE_CODES[op.kind], detail=detail)
+        else:
+            continue
+        settled += 1
     return settled

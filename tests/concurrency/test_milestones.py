@@ -13,7 +13,7 @@ from contracts.services import milestones as services
 from kernel.errors import DomainError
 from payments.models import JournalEntry, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
-from payments.services.escrow import escrow_balance
+from payments.services.saga import escrow_balance
 from tests.concurrency.helpers import race
 from tests.factories import ContractFactory, MembershipFactory, MilestoneFactory, PaymentMethodFactory
 

@@ -7,7 +7,7 @@ from accounts.models import Role
 from kernel.errors import DomainError
 from payments.models import JournalEntry, Payout, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
-from payments.services import escrow, payouts
+from payments.services import payouts, saga
 from tests.concurrency.helpers import race
 from tests.factories import (
     MembershipFactory,
@@ -16,9 +16,19 @@ from tests.factories import (
     PayoutMethodFactory,
     UserFactory,
 )
-from tests.payments.helpers import make_available
+from tests.payments import helpers as money
+from tests.payments.helpers import (
+    make_available,
+    payments_alone,  # noqa: F401 (the fixture)
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _money_alone():
+    with money.payments_alone():
+        yield
 
 
 @pytest.fixture
@@ -30,7 +40,7 @@ def organization():
 
 
 def fund(organization, amount, key="fund-1", reference="milestone:1"):
-    return escrow.escrow_fund(
+    return money.fund(
         organization=organization,
         escrow_reference="contract:1",
         amount_cents=amount,
@@ -64,7 +74,7 @@ def test_two_releases_beyond_the_escrow_exactly_one_wins(organization):
     freelancer = UserFactory()
 
     def release(key):
-        return lambda: escrow.escrow_release(
+        return lambda: money.release(
             escrow_reference="contract:1",
             freelancer=freelancer,
             amount_cents=7_000,
@@ -76,7 +86,7 @@ def test_two_releases_beyond_the_escrow_exactly_one_wins(organization):
     results = race(release("r1"), release("r2"))
     assert sum(isinstance(r, JournalEntry) for r in results) == 1
     assert [r.code for r in results if isinstance(r, DomainError)] == ["insufficient_escrow"]
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 3_000
+    assert saga.escrow_balance(escrow_reference="contract:1") == 3_000
     assert ledger_problems() == []
 
 
@@ -84,7 +94,7 @@ def test_a_release_and_a_refund_racing_for_the_same_money_cannot_both_win(organi
     fund(organization, 10_000)
     freelancer = UserFactory()
     results = race(
-        lambda: escrow.escrow_release(
+        lambda: money.release(
             escrow_reference="contract:1",
             freelancer=freelancer,
             amount_cents=8_000,
@@ -92,7 +102,7 @@ def test_a_release_and_a_refund_racing_for_the_same_money_cannot_both_win(organi
             idempotency_key="rel",
             reference="milestone:1",
         ),
-        lambda: escrow.escrow_refund(
+        lambda: money.refund(
             escrow_reference="contract:1",
             organization=organization,
             amount_cents=8_000,
@@ -102,7 +112,7 @@ def test_a_release_and_a_refund_racing_for_the_same_money_cannot_both_win(organi
         ),
     )
     assert sum(isinstance(r, JournalEntry) for r in results) == 1
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 2_000
+    assert saga.escrow_balance(escrow_reference="contract:1") == 2_000
     assert ledger_problems() == []
 
 
@@ -115,7 +125,7 @@ def test_the_same_funding_key_from_two_threads_makes_one_entry_and_one_charge(or
     assert all(r.code == "operation_in_progress" for r in results if isinstance(r, DomainError))
     assert JournalEntry.objects.count() == 1
     assert SandboxRecord.objects.filter(kind="charge").count() == 1
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 10_000
+    assert saga.escrow_balance(escrow_reference="contract:1") == 10_000
 
 
 def test_the_same_release_key_from_two_threads_makes_one_entry(organization):
@@ -123,7 +133,7 @@ def test_the_same_release_key_from_two_threads_makes_one_entry(organization):
     freelancer = UserFactory()
 
     def release():
-        return escrow.escrow_release(
+        return money.release(
             escrow_reference="contract:1",
             freelancer=freelancer,
             amount_cents=4_000,
@@ -135,4 +145,4 @@ def test_the_same_release_key_from_two_threads_makes_one_entry(organization):
     results = race(release, release, release)
     assert all(isinstance(r, JournalEntry) for r in results), results
     assert len({r.pk for r in results}) == 1
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 6_000
+    assert saga.escrow_balance(escrow_reference="contract:1") == 6_000

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
@@ -14,9 +15,13 @@ from contracts.services.offers import MilestoneTerms
 from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.models import Notification
 from payments import fees
-from payments.models import JournalEntry, SandboxRecord
+from payments.gateway.base import GatewayUnavailable
+from payments.gateway.sandbox import SandboxGateway
+from payments.models import GatewayOperation, JournalEntry, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
-from payments.services.escrow import escrow_balance
+from payments.services import saga
+from payments.services.reconcile import reconcile_pending
+from payments.services.saga import escrow_balance
 from tests.factories import ContractFactory, MembershipFactory, MilestoneFactory, PaymentMethodFactory
 
 S = Milestone.Status
@@ -71,7 +76,6 @@ def test_a_declined_card_leaves_the_milestone_unfunded_and_free_to_retry(organiz
         services.milestone_fund(actor=owner, milestone_id=milestone.pk, request_key="try-1")
     assert exc.value.code == "card_declined"
     assert refreshed(milestone).status == S.PENDING
-    assert milestone.fund_idempotency_key == ""
     assert escrow_of(contract) == 0
     assert not milestone.events.exists()
 
@@ -108,38 +112,83 @@ def test_finance_may_fund(members, card, milestone):
     assert refreshed(milestone).status == S.FUNDED
 
 
-def test_a_stale_claim_whose_charge_went_through_is_recorded_not_charged_again(owner, card, milestone, contract):
-    from payments.services import escrow
+def test_a_charge_in_flight_refuses_another_key_and_reconcile_funds_the_milestone(
+    owner, freelancer, card, milestone, contract, monkeypatch
+):
+    """The gateway charged, then the answer was lost: the milestone waits (another key is refused while the
+    charge is in flight), and reconcile settling the charge makes it funded and tells both sides."""
+    real = SandboxGateway.charge
 
-    # A request claimed the milestone and charged, then died before recording it.
-    key = services.fund_idempotency_key(milestone_id=milestone.pk, request_key="lost")
-    Milestone.objects.filter(pk=milestone.pk).update(fund_idempotency_key=key, funding_started_at=timezone.now())
-    escrow.escrow_fund(
-        organization=contract.organization,
-        escrow_reference=contract.escrow_reference,
-        amount_cents=10_000,
-        currency="USD",
-        idempotency_key=key,
-        reference=f"milestone:{milestone.pk}",
-    )
-    services.milestone_fund(actor=owner, milestone_id=milestone.pk, request_key="retry")
-    assert refreshed(milestone).status == S.FUNDED
-    assert SandboxRecord.objects.filter(kind="charge").count() == 1
-    assert escrow_of(contract) == 10_000
+    def charge_then_lose_answer(self, **kwargs):
+        real(self, **kwargs)
+        raise GatewayUnavailable("connection reset")
 
-
-def test_a_claim_in_flight_refuses_another_key_until_it_is_stale(owner, card, milestone):
-    key = services.fund_idempotency_key(milestone_id=milestone.pk, request_key="running")
-    Milestone.objects.filter(pk=milestone.pk).update(fund_idempotency_key=key, funding_started_at=timezone.now())
+    monkeypatch.setattr(SandboxGateway, "charge", charge_then_lose_answer)
+    with pytest.raises(DomainError) as exc:
+        services.milestone_fund(actor=owner, milestone_id=milestone.pk, request_key="lost")
+    assert exc.value.code == "gateway_unavailable"
+    monkeypatch.undo()
+    assert refreshed(milestone).status == S.PENDING
     with pytest.raises(DomainError) as exc:
         services.milestone_fund(actor=owner, milestone_id=milestone.pk, request_key="other")
-    assert exc.value.code == "funding_in_progress"
+    assert exc.value.code == "operation_in_progress"
 
-    stale = timezone.now() - dt.timedelta(seconds=settings.MILESTONE_FUNDING_TIMEOUT_SECONDS + 1)
-    Milestone.objects.filter(pk=milestone.pk).update(funding_started_at=stale)
-    services.milestone_fund(actor=owner, milestone_id=milestone.pk, request_key="other")
+    assert reconcile_pending(older_than=dt.timedelta(0)) == 1
     assert refreshed(milestone).status == S.FUNDED
+    assert milestone.events.get().actor == owner
+    assert Notification.objects.filter(user=freelancer, kind="milestone_funded").exists()
+    assert Notification.objects.filter(user=owner, kind="milestone_funded").exists()
     assert SandboxRecord.objects.filter(kind="charge").count() == 1
+    assert escrow_of(contract) == 10_000
+    assert ledger_problems() == []
+
+
+def test_a_late_success_of_a_failed_charge_funds_the_milestone(owner, freelancer, card, milestone, contract):
+    """Reconcile marked a charge failed (the gateway said it had none); Stripe's payment_intent.succeeded then
+    arrives: the charge reopens and the milestone is funded, not refused forever."""
+    with transaction.atomic():
+        op = saga.begin_charge(
+            payer=contract.organization,
+            escrow_reference=contract.escrow_reference,
+            amount_cents=milestone.amount_cents,
+            currency="USD",
+            reference=f"milestone:{milestone.pk}",
+            idempotency_key="lost",
+            actor=owner,
+        )
+    saga.operation_failed(operation_id=op.pk, code="payment_failed", detail="The gateway has no record of it.")
+    assert refreshed(milestone).status == S.PENDING
+    saga.operation_succeeded(operation_id=op.pk, gateway_id="pi_late")
+    assert refreshed(milestone).status == S.FUNDED
+    assert escrow_of(contract) == 10_000
+    assert ledger_problems() == []
+
+
+def test_a_late_success_for_a_milestone_funded_meanwhile_is_refunded(
+    owner, card, milestone, contract, django_capture_on_commit_callbacks
+):
+    with transaction.atomic():
+        op = saga.begin_charge(
+            payer=contract.organization,
+            escrow_reference=contract.escrow_reference,
+            amount_cents=milestone.amount_cents,
+            currency="USD",
+            reference=f"milestone:{milestone.pk}",
+            idempotency_key="lost",
+            actor=owner,
+        )
+    saga.operation_failed(operation_id=op.pk, code="payment_failed", detail="The gateway has no record of it.")
+    services.milestone_fund(actor=owner, milestone_id=milestone.pk, request_key="retry")
+    assert refreshed(milestone).status == S.FUNDED
+    # The gateway did capture the first charge after all: nobody wants it, so it goes back to the card.
+    SandboxRecord.objects.create(kind="charge", object_id="sb_ch_late", idempotency_key="lost", amount_cents=10_500)
+    with django_capture_on_commit_callbacks(execute=True):
+        saga.operation_succeeded(operation_id=op.pk, gateway_id="sb_ch_late")
+    assert refreshed(milestone).status == S.FUNDED
+    refund = GatewayOperation.objects.get(kind="refund")
+    assert (refund.status, refund.parent_id, refund.amount_cents) == ("succeeded", op.pk, 10_500)
+    assert escrow_of(contract) == 10_000
+    assert ledger_problems() == []
 
 
 # --- Submitting ---

@@ -14,9 +14,10 @@ from accounts.models import Role
 from contracts.models import Milestone
 from contracts.services import milestones as services
 from kernel.errors import DomainError
+from kernel.idempotency import scoped_key
 from payments import fees
 from payments.selectors import ledger_problems, wallet_for
-from payments.services.escrow import escrow_balance
+from payments.services.saga import escrow_balance
 from tests.factories import ContractFactory, MembershipFactory, MilestoneFactory, PaymentMethodFactory
 
 S = Milestone.Status
@@ -53,8 +54,10 @@ class MilestoneMachine(RuleBasedStateMachine):
         replay = self.model[i] != S.PENDING and self.fund_keys[i] == key
         # A key that funded the other milestone is another request's key: reusing it is a conflict.
         used_elsewhere = self.fund_keys[1 - i] == key
+        # Keys reach the service scoped to the user who sent them (kernel.idempotency.scoped_key).
+        scoped = scoped_key(user=self.client, action="milestone_fund", key=key)
         try:
-            services.milestone_fund(actor=self.client, milestone_id=self.milestones[i].pk, request_key=key)
+            services.milestone_fund(actor=self.client, milestone_id=self.milestones[i].pk, request_key=scoped)
         except DomainError as exc:
             allowed = (self.model[i] == S.PENDING or replay) and not used_elsewhere
             assert not allowed, f"fund refused from {self.model[i]}: {exc.code}"

@@ -1,8 +1,8 @@
 import pytest
 
 from accounts.models import Role
-from payments.services import escrow
 from tests.factories import MembershipFactory, PayoutMethodFactory, UserFactory
+from tests.payments import helpers as money
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def fund(organization, card, key):
     """Fund `amount` into contract:1's escrow for `reference` (milestone:1 unless given)."""
 
     def _fund(amount=10_000, reference="milestone:1", escrow_reference="contract:1"):
-        return escrow.escrow_fund(
+        return money.fund(
             organization=organization,
             escrow_reference=escrow_reference,
             amount_cents=amount,
@@ -37,7 +37,7 @@ def release(freelancer, key):
     """Release `amount` of contract:1's escrow for `reference` (milestone:1 unless given) to the freelancer."""
 
     def _release(amount, reference="milestone:1"):
-        return escrow.escrow_release(
+        return money.release(
             escrow_reference="contract:1",
             freelancer=freelancer,
             amount_cents=amount,
@@ -50,13 +50,12 @@ def release(freelancer, key):
 
 
 @pytest.fixture
-def refund(organization, key):
-    """Refund `amount` of contract:1's escrow for milestone:1 to `by` (the funding organization unless given)."""
+def refund(key):
+    """Refund `amount` of contract:1's escrow for milestone:1 to the card that paid it."""
 
-    def _refund(amount, by=None):
-        return escrow.escrow_refund(
+    def _refund(amount):
+        return money.refund(
             escrow_reference="contract:1",
-            organization=by or organization,
             amount_cents=amount,
             currency="USD",
             idempotency_key=key(),
@@ -64,6 +63,12 @@ def refund(organization, key):
         )
 
     return _refund
+
+
+@pytest.fixture(autouse=True)
+def _money_alone():
+    with money.payments_alone():
+        yield
 
 
 @pytest.fixture

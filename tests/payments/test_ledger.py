@@ -24,12 +24,14 @@ def post(lines, key="k", **extra):
         )
 
 
-def test_a_balanced_entry_moves_the_cached_balances(accounts):
+def test_a_balanced_entry_moves_the_cached_balance_and_never_a_platform_row(accounts):
     clearing, available = accounts
     post([(clearing, -700), (available, 700)])
     clearing.refresh_from_db()
     available.refresh_from_db()
-    assert (clearing.balance_cents, available.balance_cents) == (-700, 700)
+    # The platform's clearing account is in every payment: its balance is its postings, not a row to lock.
+    assert (clearing.balance_cents, available.balance_cents) == (0, 700)
+    assert sum(clearing.postings.values_list("amount_cents", flat=True)) == -700
     assert ledger_problems() == []
 
 
@@ -58,19 +60,18 @@ def test_posting_outside_a_transaction_is_a_programming_error(accounts):
         )
 
 
-def test_the_same_key_returns_the_first_entry_and_another_request_conflicts(accounts):
+def test_a_key_names_one_entry_forever(accounts):
     clearing, available = accounts
     first = post([(clearing, -100), (available, 100)])
-    assert post([(clearing, -100), (available, 100)]).pk == first.pk
-    with pytest.raises(DomainError) as exc, transaction.atomic():
-        ledger.entry_post(
-            kind="payout",
-            idempotency_key="k",
-            request_hash="other",
-            currency="USD",
-            lines=[(clearing, -100), (available, 100)],
-        )
+    assert ledger.entry_find(idempotency_key="k", request_hash="h").pk == first.pk
+    with pytest.raises(DomainError) as exc:
+        ledger.entry_find(idempotency_key="k", request_hash="other")
     assert exc.value.code == "idempotency_conflict"
+    # Callers look the key up once; a second post under it is refused by the database before any balance moves.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        post([(clearing, -100), (available, 100)])
+    available.refresh_from_db()
+    assert available.balance_cents == 100
     assert Posting.objects.count() == 2
 
 

@@ -14,9 +14,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from kernel.errors import DomainError
 from payments import fees
 from payments.selectors import ledger_problems, wallet_for
-from payments.services import escrow, payouts
+from payments.services import payouts, saga
 from payments.services.holds import holds_release_matured
 from tests.factories import OrganizationFactory, PaymentMethodFactory, PayoutMethodFactory, UserFactory
+from tests.payments import helpers as money
 
 _runs = itertools.count()
 REFS = 3
@@ -52,7 +53,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, REFS - 1), amount=amounts)
     def fund(self, i, amount):
         self.call(
-            escrow.escrow_fund,
+            money.fund,
             dict(
                 organization=self.organization,
                 escrow_reference=self.escrow_reference,
@@ -77,9 +78,9 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         if self.escrow_by_ref[i] < amount:
             with pytest.raises(DomainError, match="escrow|funded"):
-                escrow.escrow_release(**kwargs)
+                money.release(**kwargs)
             return
-        self.call(escrow.escrow_release, kwargs)
+        self.call(money.release, kwargs)
         self.escrow_by_ref[i] -= amount
         self.pending += fees.split_release(amount)[0]
 
@@ -87,7 +88,6 @@ class LedgerMachine(RuleBasedStateMachine):
     def refund(self, i, amount):
         kwargs = dict(
             escrow_reference=self.escrow_reference,
-            organization=self.organization,
             amount_cents=amount,
             currency="USD",
             idempotency_key=self.key(),
@@ -98,9 +98,9 @@ class LedgerMachine(RuleBasedStateMachine):
         charge = next((c for _, c in candidates if c[1] >= amount), None)
         if self.escrow_by_ref[i] < amount or charge is None:
             with pytest.raises(DomainError):
-                escrow.escrow_refund(**kwargs)
+                money.refund(**kwargs)
             return
-        self.call(escrow.escrow_refund, kwargs)
+        self.call(money.refund, kwargs)
         self.escrow_by_ref[i] -= amount
         charge[1] -= amount
 
@@ -138,9 +138,9 @@ class LedgerMachine(RuleBasedStateMachine):
             self.available,
             self.withdrawn,
         )
-        assert escrow.escrow_balance(escrow_reference=self.escrow_reference) == sum(self.escrow_by_ref)
+        assert saga.escrow_balance(escrow_reference=self.escrow_reference) == sum(self.escrow_by_ref)
         for i, reference in enumerate(self.references):
-            assert escrow.escrow_balance_for_reference(reference=reference) == self.escrow_by_ref[i]
+            assert money.escrow_of_reference(reference) == self.escrow_by_ref[i]
 
 
 def test_random_money_sequences_keep_every_invariant(db):

@@ -21,10 +21,10 @@ def rich(organization, card, freelancer, payout_method):
 
 
 def test_wallet_shows_balances_lots_and_a_withdraw_form(client, fund, freelancer, payout_method, key):
-    from payments.services import escrow
+    from tests.payments import helpers as money
 
     fund(10_000)
-    escrow.escrow_release(
+    money.release(
         escrow_reference="contract:1",
         freelancer=freelancer,
         amount_cents=10_000,
@@ -148,11 +148,11 @@ def test_organization_money_page_shows_escrow_charges_and_receipts(client, fund,
 
 
 def test_organization_page_query_count_is_constant(client, organization, card, owner, key):
-    from payments.services import escrow
+    from tests.payments import helpers as money
 
     def fund_many(start, stop):
         for n in range(start, stop):
-            escrow.escrow_fund(
+            money.fund(
                 organization=organization,
                 escrow_reference=f"contract:{n}",
                 amount_cents=1_000,
@@ -179,10 +179,10 @@ def test_payments_index_sends_a_single_organization_member_to_its_page(client, o
 
 
 def test_staff_dashboard_is_for_staff_and_shows_the_numbers(client, fund, freelancer, key):
-    from payments.services import escrow
+    from tests.payments import helpers as money
 
     fund(10_000)
-    escrow.escrow_release(
+    money.release(
         escrow_reference="contract:1",
         freelancer=freelancer,
         amount_cents=4_000,
@@ -212,11 +212,11 @@ def test_the_admin_shows_ledger_rows_read_only(client, fund):
 
 def test_a_declined_card_on_file_is_reported_and_nothing_posted(organization):
     from kernel.errors import DomainError
-    from payments.services import escrow
+    from tests.payments import helpers as money
 
     PaymentMethodFactory(organization=organization, card_number="4000000000000341")
     with pytest.raises(DomainError, match="declined"):
-        escrow.escrow_fund(
+        money.fund(
             organization=organization,
             escrow_reference="contract:1",
             amount_cents=1_000,

@@ -7,11 +7,21 @@ import pytest
 from kernel.errors import DomainError
 from payments.gateway.base import GatewayUnavailable
 from payments.gateway.sandbox import SandboxGateway
-from payments.models import EntryKind, GatewayOperation, JournalEntry, OperationStatus, Payout, PayoutStatus
+from payments.models import (
+    AccountKind,
+    EntryKind,
+    GatewayOperation,
+    JournalEntry,
+    LedgerAccount,
+    OperationStatus,
+    Payout,
+    PayoutStatus,
+)
 from payments.selectors import ledger_problems, wallet_for
-from payments.services import escrow, payouts
+from payments.services import payouts, saga
 from payments.services.reconcile import reconcile_pending
 from payments.tasks import reconcile_pending_operations
+from tests.payments import helpers as money
 from tests.payments.helpers import make_available
 
 FUND = dict(escrow_reference="contract:1", amount_cents=10_000, currency="USD", reference="milestone:1")
@@ -31,7 +41,7 @@ def crash_after_gateway(monkeypatch, method):
 def test_a_charge_whose_answer_was_lost_is_posted_by_reconcile(organization, card, monkeypatch):
     crash_after_gateway(monkeypatch, "charge")
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_fund(organization=organization, idempotency_key="k1", **FUND)
+        money.fund(organization=organization, idempotency_key="k1", **FUND)
     assert exc.value.code == "gateway_unavailable"
     assert not JournalEntry.objects.exists()
     monkeypatch.undo()
@@ -40,60 +50,55 @@ def test_a_charge_whose_answer_was_lost_is_posted_by_reconcile(organization, car
     assert reconcile_pending(older_than=timedelta(0)) == 1
     op = GatewayOperation.objects.get()
     assert op.status == OperationStatus.SUCCEEDED and op.gateway_id.startswith("sb_ch_")
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 10_000
+    assert saga.escrow_balance(escrow_reference="contract:1") == 10_000
     # The caller retrying with its key now gets the entry, and nothing is charged twice.
-    assert escrow.escrow_fund(organization=organization, idempotency_key="k1", **FUND).pk == op.entry_id
+    assert money.fund(organization=organization, idempotency_key="k1", **FUND).pk == op.entry_id
     assert ledger_problems() == []
 
 
 def test_a_pending_charge_answers_retries_with_in_progress(organization, card, monkeypatch):
     monkeypatch.setattr(SandboxGateway, "charge", lambda self, **kw: (_ for _ in ()).throw(GatewayUnavailable("x")))
     with pytest.raises(DomainError):
-        escrow.escrow_fund(organization=organization, idempotency_key="k1", **FUND)
+        money.fund(organization=organization, idempotency_key="k1", **FUND)
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_fund(organization=organization, idempotency_key="k1", **FUND)
+        money.fund(organization=organization, idempotency_key="k1", **FUND)
     assert exc.value.code == "operation_in_progress"
 
 
 def test_a_charge_the_gateway_never_received_is_failed(organization, card, monkeypatch):
     monkeypatch.setattr(SandboxGateway, "charge", lambda self, **kw: (_ for _ in ()).throw(GatewayUnavailable("x")))
     with pytest.raises(DomainError):
-        escrow.escrow_fund(organization=organization, idempotency_key="k1", **FUND)
+        money.fund(organization=organization, idempotency_key="k1", **FUND)
     monkeypatch.undo()
     assert reconcile_pending(older_than=timedelta(0)) == 1
     assert GatewayOperation.objects.get().status == OperationStatus.FAILED
     assert not JournalEntry.objects.exists()
 
 
-def test_a_lost_refund_answer_is_settled_and_a_missing_one_puts_money_back(fund, organization, monkeypatch):
+def test_a_lost_refund_answer_is_settled_and_a_missing_one_frees_the_money(fund, monkeypatch):
     fund(10_000)
+    fund(5_000, reference="milestone:2")
     crash_after_gateway(monkeypatch, "refund")
+    refund = dict(escrow_reference="contract:1", currency="USD")
     with pytest.raises(DomainError):
-        escrow.escrow_refund(
-            escrow_reference="contract:1",
-            organization=organization,
-            amount_cents=4_000,
-            currency="USD",
-            idempotency_key="r1",
-            reference="milestone:1",
-        )
+        money.refund(amount_cents=4_000, idempotency_key="r1", reference="milestone:1", **refund)
+    # While that refund is at the gateway, another for the same milestone waits its turn.
+    with pytest.raises(DomainError) as exc:
+        money.refund(amount_cents=1_000, idempotency_key="r1b", reference="milestone:1", **refund)
+    assert exc.value.code == "operation_in_progress"
     monkeypatch.setattr(SandboxGateway, "refund", lambda self, **kw: (_ for _ in ()).throw(GatewayUnavailable("x")))
     with pytest.raises(DomainError):
-        escrow.escrow_refund(
-            escrow_reference="contract:1",
-            organization=organization,
-            amount_cents=1_000,
-            currency="USD",
-            idempotency_key="r2",
-            reference="milestone:1",
-        )
+        money.refund(amount_cents=1_000, idempotency_key="r2", reference="milestone:2", **refund)
     monkeypatch.undo()
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 5_000  # both reserved meanwhile
+    # Both held meanwhile: still in escrow, not to be released or refunded again.
+    escrow = LedgerAccount.objects.get(kind=AccountKind.ESCROW)
+    assert (escrow.balance_cents, escrow.held_cents) == (15_000, 5_000)
     assert reconcile_pending_operations() == 0  # the task waits settings.RECONCILE_AFTER_MINUTES
     assert reconcile_pending(older_than=timedelta(0)) == 2
     ops = {op.idempotency_key: op.status for op in GatewayOperation.objects.filter(kind="refund")}
     assert ops == {"r1": OperationStatus.SUCCEEDED, "r2": OperationStatus.FAILED}
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 6_000
+    escrow.refresh_from_db()
+    assert (escrow.balance_cents, escrow.held_cents) == (11_000, 0)
     assert ledger_problems() == []
 
 

@@ -17,9 +17,10 @@ from kernel.errors import DomainError
 from payments.gateway.stripe import StripeGateway
 from payments.models import GatewayOperation, JournalEntry, OperationStatus, Payout, PayoutStatus
 from payments.selectors import ledger_problems, wallet_for
-from payments.services import escrow, payment_methods, payouts
+from payments.services import payment_methods, payouts, saga
 from payments.services.reconcile import reconcile_pending
 from tests.factories import PayoutMethodFactory
+from tests.payments import helpers as money
 
 LOCALSTRIPE = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "localstripe"
 
@@ -78,12 +79,12 @@ def test_a_saved_card_is_charged_off_session_into_escrow(stripe_settings, organi
         actor=owner, organization=organization, token=card_token("4242424242424242")
     )
     assert (method.brand, method.last4, method.is_default, method.gateway) == ("Visa", "4242", True, "stripe")
-    entry = escrow.escrow_fund(organization=organization, idempotency_key="s1", **FUND)
+    entry = money.fund(organization=organization, idempotency_key="s1", **FUND)
     op = GatewayOperation.objects.get()
     intent = StripeGateway().client.v1.payment_intents.retrieve(op.gateway_id)
     assert (intent.status, intent.amount, intent.customer) == ("succeeded", 10_500, op.gateway_customer)
     # localstripe ignores idempotency keys: our own record makes the repeat a no-op.
-    assert escrow.escrow_fund(organization=organization, idempotency_key="s1", **FUND).pk == entry.pk
+    assert money.fund(organization=organization, idempotency_key="s1", **FUND).pk == entry.pk
     intents = StripeGateway().client.v1.payment_intents.list(params={"limit": 100}).data
     assert sum(1 for i in intents if i.to_dict()["metadata"].get("idempotency_key") == "s1") == 1
     assert ledger_problems() == []
@@ -95,7 +96,7 @@ def test_the_decline_card_saves_then_fails_at_charge_time_posting_nothing(stripe
     )
     assert method.last4 == "0341"
     with pytest.raises(DomainError) as exc:
-        escrow.escrow_fund(organization=organization, idempotency_key="s2", **FUND)
+        money.fund(organization=organization, idempotency_key="s2", **FUND)
     assert exc.value.code == "card_declined"
     assert not JournalEntry.objects.exists()
     assert GatewayOperation.objects.get().status == OperationStatus.FAILED
@@ -103,10 +104,9 @@ def test_the_decline_card_saves_then_fails_at_charge_time_posting_nothing(stripe
 
 def test_a_refund_goes_back_to_the_card_with_its_fee(stripe_settings, organization, owner):
     payment_methods.payment_method_add(actor=owner, organization=organization, token=card_token("4242424242424242"))
-    escrow.escrow_fund(organization=organization, idempotency_key="s3", **FUND)
-    escrow.escrow_refund(
+    money.fund(organization=organization, idempotency_key="s3", **FUND)
+    money.refund(
         escrow_reference="contract:1",
-        organization=organization,
         amount_cents=4_000,
         currency="USD",
         idempotency_key="s3-refund",
@@ -115,7 +115,7 @@ def test_a_refund_goes_back_to_the_card_with_its_fee(stripe_settings, organizati
     op = GatewayOperation.objects.get(kind="refund")
     refund = StripeGateway().client.v1.refunds.retrieve(op.gateway_id)
     assert (refund.status, refund.amount) == ("succeeded", 4_200)
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 6_000
+    assert saga.escrow_balance(escrow_reference="contract:1") == 6_000
 
 
 def test_reconcile_finds_a_charge_by_key_when_the_answer_was_lost(stripe_settings, organization, owner, monkeypatch):
@@ -130,12 +130,12 @@ def test_reconcile_finds_a_charge_by_key_when_the_answer_was_lost(stripe_setting
 
     monkeypatch.setattr(StripeGateway, "charge", lose_answer)
     with pytest.raises(DomainError):
-        escrow.escrow_fund(organization=organization, idempotency_key="s4", **FUND)
+        money.fund(organization=organization, idempotency_key="s4", **FUND)
     monkeypatch.undo()
     assert reconcile_pending(older_than=timedelta(0)) == 1
     op = GatewayOperation.objects.get()
     assert op.status == OperationStatus.SUCCEEDED and op.gateway_id.startswith("pi_")
-    assert escrow.escrow_balance(escrow_reference="contract:1") == 10_000
+    assert saga.escrow_balance(escrow_reference="contract:1") == 10_000
 
 
 def test_removing_a_card_detaches_it_after_commit(

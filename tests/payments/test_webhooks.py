@@ -21,6 +21,7 @@ from payments.models import (
 )
 from payments.selectors import ledger_problems, staff_numbers, wallet_for
 from payments.services import payouts
+from tests.payments import helpers as money
 from tests.payments.helpers import make_available
 
 SECRET = "whsec_test_secret"
@@ -107,7 +108,7 @@ def test_a_won_chargeback_brings_the_money_back(client, funded_charge):
     send(client, "evt_2", "charge.dispute.closed", {**dispute(funded_charge), "status": "won"})
     chargeback = Chargeback.objects.get()
     assert chargeback.status == ChargebackStatus.WON
-    assert LedgerAccount.objects.get(kind=AccountKind.CHARGEBACKS).balance_cents == 0
+    assert money.platform_balance(AccountKind.CHARGEBACKS) == 0
 
 
 def test_payment_intent_succeeded_settles_a_pending_charge(client, funded_charge, organization, card):
@@ -119,7 +120,7 @@ def test_payment_intent_succeeded_settles_a_pending_charge(client, funded_charge
         fee_cents=50,
         currency="USD",
         organization=organization,
-        escrow_reference="contract:2",
+        escrow_account=funded_charge.escrow_account,
         reference="milestone:2",
     )
     obj = {"id": "pi_123", "object": "payment_intent", "status": "succeeded", "metadata": {"idempotency_key": "lost"}}

@@ -1,0 +1,808 @@
+"""The payment saga: every charge, refund and transfer, every hold and settlement of escrow, in one place.
+
+How a caller (contracts for milestones, timesheets and bonuses; disputes) uses it
+--------------------------------------------------------------------------------
+1. Register once, at import time of the module that owns the reference kind (an AppConfig.ready() imports it),
+   what finishes the business side when money settles, and what escrow each of your references should hold::
+
+       saga.register(Kind.MILESTONE, on_settled=_milestone_payment_settled, expected_escrow=_milestone_escrow)
+
+   `on_settled(op)` runs inside the transaction that settles `op` (a GatewayOperation: `op.kind` charge / refund /
+   transfer, `op.status` succeeded / failed, `op.reference`, `op.actor`, `op.amount_cents`, `op.error_detail`),
+   whichever of the gateway's answer, the webhook or reconcile comes first, exactly once per settlement. Lock your
+   row, move its status, notify people. Raise DomainError to refuse money that is no longer wanted (the milestone
+   was funded meanwhile by another charge): the saga then refunds that charge automatically and alerts staff.
+   `expected_escrow()` yields (reference, cents) for every reference of the kind; `ledger_check` compares it with
+   the escrow postings of each reference.
+
+2. Begin inside your own transaction, under your own row lock, and execute after it commits::
+
+       with transaction.atomic():
+           milestone = lock(Milestone.objects, pk=milestone_id)
+           op = saga.begin_charge(payer=org, escrow_reference=contract.escrow_reference, amount_cents=...,
+                                  currency="USD", reference=ref(Kind.MILESTONE, milestone.pk),
+                                  idempotency_key=key, actor=user)
+           if op.fresh and milestone.status != PENDING:
+               raise DomainError(...)          # refusing rolls the new operation back
+       saga.execute(op)                         # outside any transaction: calls the gateway, settles
+
+   The same key returns the operation it began (`op.fresh` is False) and `execute` then answers as the first
+   request did: the succeeded operation, the failure's DomainError, or 409 `operation_in_progress` while the
+   gateway has not answered. A second key for a reference with a charge (or refund) still in flight is refused
+   with 409 `operation_in_progress`. Use one key per attempt: a failed attempt's key replays its failure.
+   `execute` raises the gateway's refusal as DomainError (after `on_settled` saw the failure), and 503
+   `gateway_unavailable` when the outcome is unknown (the operation stays pending; reconcile finishes it).
+   A refund the gateway has accepted but not finished comes back pending: in progress until confirmed.
+
+3. Money that does not touch the card network is one call inside your transaction, no execute:
+   `release` (escrow → a payee's pending balance less the freelancer fee, then the security hold), `hold`
+   (reserve part of an escrow for a cause, e.g. a dispute), `hold_void`, and `settle` (split a hold between payee
+   and payer in one journal entry; when the payer gets a part, it returns a refund operation to `execute`, and the
+   one entry is posted when the gateway confirms that refund: until then the money stays held).
+
+Idempotency keys are the caller's (scope them by who and what: `kernel.idempotency`); references are built by
+`kernel.refs.ref`. Escrow is named by `escrow_reference` ("contract:7"); a payee is a `ledger.Owner`.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from accounts.models import Organization, User
+from kernel.errors import DomainError, InvalidInput
+from kernel.refs import Kind, parse_ref, ref
+from kernel.transitions import lock, transition
+from payments import fees
+from payments.gateway.base import GatewayError, GatewayPending, GatewayUnavailable, get_gateway
+from payments.models import (
+    AccountKind,
+    EntryKind,
+    GatewayOperation,
+    Hold,
+    HoldLot,
+    HoldStatus,
+    JournalEntry,
+    LedgerAccount,
+    OperationKind,
+    OperationStatus,
+    PaymentMethod,
+    Posting,
+)
+from payments.services import ledger
+from payments.services.ledger import Owner
+from payments.services.payment_methods import customer_for
+
+logger = logging.getLogger(__name__)
+
+OK, FAILED, PENDING = OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.PENDING
+
+# --- what callers register ---
+
+SettledCallback = Callable[[GatewayOperation], None]
+EscrowExpectation = Callable[[], Iterable[tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class _Registration:
+    on_settled: SettledCallback
+    expected_escrow: EscrowExpectation | None
+
+
+_registry: dict[Kind, _Registration] = {}
+
+
+def register(kind: Kind, *, on_settled: SettledCallback, expected_escrow: EscrowExpectation | None = None) -> None:
+    """Finish the business side of `kind`'s references with `on_settled(op)` when one of their operations
+    settles; `expected_escrow()` yields (reference, cents) for the ledger check. One registration per kind."""
+    _registry[Kind(kind)] = _Registration(on_settled, expected_escrow)
+
+
+def escrow_expectations() -> dict[Kind, EscrowExpectation]:
+    """For the ledger check: each registered kind's expected escrow per reference."""
+    return {kind: r.expected_escrow for kind, r in _registry.items() if r.expected_escrow is not None}
+
+
+def _registration(reference: str) -> _Registration | None:
+    parsed = parse_ref(reference)
+    return _registry.get(parsed[0]) if parsed else None
+
+
+# --- beginning an operation ---
+
+
+def _require_atomic(what: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{what} runs inside the caller's transaction.atomic()")
+
+
+def _existing(model, *, idempotency_key: str, request_hash: str):
+    """The one idempotency lookup: the row begun under this key (marked not fresh), or None."""
+    row = model.objects.filter(idempotency_key=idempotency_key).first()
+    if row is not None:
+        if row.request_hash != request_hash:
+            raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
+        row.fresh = False
+    return row
+
+
+def _create_operation(*, idempotency_key: str, request_hash: str, **fields) -> GatewayOperation:
+    try:
+        with transaction.atomic():
+            op = GatewayOperation.objects.create(idempotency_key=idempotency_key, request_hash=request_hash, **fields)
+    except IntegrityError as exc:
+        # The same key committed meanwhile, or another key's operation for this reference is still in flight.
+        op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=request_hash)
+        if op is None:
+            raise DomainError(
+                "operation_in_progress", "A payment for this is already being processed. Try again in a minute."
+            ) from exc
+        return op
+    op.fresh = True
+    return op
+
+
+def begin_charge(
+    *,
+    payer: Organization,
+    escrow_reference: str,
+    amount_cents: int,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+    actor: User | None = None,
+    description: str = "",
+    escrow_label: str = "",
+) -> GatewayOperation:
+    """Record a charge of the payer's default card for `amount_cents` plus the client fee, into the escrow of
+    `escrow_reference` (created on first use, named `escrow_label`), for `reference`. Call inside your
+    transaction, then `execute(op)` after it commits. Refuses a bad amount, key or reference (400), an
+    organization without a card (`payment_method_required`), a second charge in flight for `reference`."""
+    ledger.check_money(amount_cents=amount_cents, currency=currency)
+    ledger.check_key(idempotency_key)
+    ledger.check_reference(reference)
+    ledger.check_reference(escrow_reference)
+    _require_atomic("begin_charge")
+    rhash = ledger.request_hash(
+        op="charge",
+        payer=payer.pk,
+        escrow=escrow_reference,
+        amount=amount_cents,
+        currency=currency,
+        reference=reference,
+    )
+    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
+    if op is not None:
+        return op
+    gateway = get_gateway()
+    method = PaymentMethod.objects.filter(organization=payer, is_default=True, gateway=gateway.name).first()
+    if method is None:
+        raise DomainError("payment_method_required", "Add a payment method before paying into escrow.")
+    escrow = ledger.escrow_account(
+        escrow_reference=escrow_reference, currency=currency, organization=payer, label=escrow_label[:200]
+    )
+    total, fee = fees.charge_total(amount_cents)
+    return _create_operation(
+        idempotency_key=idempotency_key,
+        request_hash=rhash,
+        kind=OperationKind.CHARGE,
+        amount_cents=total,
+        fee_cents=fee,
+        currency=currency,
+        organization=payer,
+        actor=actor,
+        escrow_account=escrow,
+        reference=reference,
+        description=description[:255],
+        payment_method=method,
+        gateway_customer=customer_for(organization=payer, gateway=gateway),
+        gateway_source=method.token,
+    )
+
+
+def begin_refund(
+    *,
+    escrow_reference: str,
+    amount_cents: int,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+    actor: User | None = None,
+    description: str = "",
+) -> GatewayOperation:
+    """Record a refund of `amount_cents` of what was funded for `reference` back to the card that paid it, with
+    the client fee charged on that part. The money is held at once (nothing can release it meanwhile) and leaves
+    escrow in one entry when the gateway confirms; a refused refund frees it again. Call inside your
+    transaction, then `execute(op)`; `on_settled` of `reference`'s kind sees the refund succeed or fail."""
+    held = hold(
+        escrow_reference=escrow_reference,
+        amount_cents=amount_cents,
+        currency=currency,
+        reference=reference,
+        cause=reference,
+        idempotency_key=f"{idempotency_key}:hold",
+    )
+    return settle(
+        hold_id=held.pk,
+        payee=None,
+        payee_cents=0,
+        payer_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        description=description,
+    )
+
+
+def begin_transfer(
+    *,
+    source: LedgerAccount,
+    destination: str,
+    amount_cents: int,
+    reference: str,
+    idempotency_key: str,
+    request_hash: str,
+    actor: User | None = None,
+    description: str = "",
+) -> GatewayOperation:
+    """Record a transfer of `amount_cents` out of `source` (a payee's available account) to the payout
+    `destination`, taking the money out at once (entry `payout`: source −x, clearing +x) so it can never be spent
+    twice. Call inside your transaction, then `execute(op)`; a refused transfer puts the money back through the
+    `on_settled` of `reference`'s kind."""
+    _require_atomic("begin_transfer")
+    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=request_hash)
+    if op is not None:
+        return op
+    op = _create_operation(
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        kind=OperationKind.TRANSFER,
+        amount_cents=amount_cents,
+        currency=source.currency,
+        user=source.user,
+        organization=source.organization,
+        actor=actor,
+        reference=reference,
+        description=description[:255],
+        gateway_source=destination,
+    )
+    [clearing] = ledger.platform_accounts(source.currency, AccountKind.GATEWAY_CLEARING)
+    op.entry = ledger.entry_post(
+        kind=EntryKind.PAYOUT,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        currency=source.currency,
+        memo=description,
+        user=source.user,
+        organization=source.organization,
+        created_by=actor,
+        lines=[(source, -amount_cents), (clearing, amount_cents)],
+    )
+    GatewayOperation.objects.filter(pk=op.pk).update(entry=op.entry)
+    return op
+
+
+# --- executing and settling ---
+
+
+def execute(op: GatewayOperation) -> GatewayOperation:
+    """Make the gateway call of an operation begun in a transaction that has committed, and settle it.
+
+    Returns the operation succeeded (or pending, when the gateway accepted and will confirm later). Raises the
+    gateway's refusal as DomainError, 503 `gateway_unavailable` when the outcome is unknown. For an operation
+    that was not fresh (a repeated key) no call is made: succeeded is returned, a failure raised again, and one
+    still in flight is 409 `operation_in_progress`."""
+    if not getattr(op, "fresh", False):
+        return _replay(op)
+    op.fresh = False
+    try:
+        gateway_id = _call_gateway(op)
+    except GatewayError as exc:
+        raise _failure_error(operation_failed(operation_id=op.pk, code=exc.code, detail=exc.detail)) from exc
+    except GatewayPending as accepted:
+        GatewayOperation.objects.filter(pk=op.pk, gateway_id="").update(gateway_id=accepted.gateway_id)
+        op.gateway_id = accepted.gateway_id
+        return op
+    except GatewayUnavailable as exc:
+        raise DomainError(
+            "gateway_unavailable", "The payment processor did not answer; we will check and finish it.", status=503
+        ) from exc
+    return operation_succeeded(operation_id=op.pk, gateway_id=gateway_id)
+
+
+def _call_gateway(op: GatewayOperation) -> str:
+    gateway = get_gateway()
+    metadata = {"operation": str(op.pk), "reference": op.reference}
+    if op.kind == OperationKind.CHARGE:
+        return gateway.charge(
+            customer_id=op.gateway_customer,
+            token=op.gateway_source,
+            amount_cents=op.amount_cents,
+            currency=op.currency,
+            idempotency_key=op.idempotency_key,
+            metadata=metadata,
+        )
+    if op.kind == OperationKind.REFUND:
+        return gateway.refund(
+            charge_id=op.gateway_source,
+            amount_cents=op.amount_cents,
+            idempotency_key=op.idempotency_key,
+            metadata=metadata,
+        )
+    return gateway.transfer(
+        destination=op.gateway_source,
+        amount_cents=op.amount_cents,
+        currency=op.currency,
+        idempotency_key=op.idempotency_key,
+        metadata=metadata,
+    )
+
+
+def _replay(op: GatewayOperation) -> GatewayOperation:
+    if op.status == OK:
+        return op
+    if op.status == FAILED:
+        raise _failure_error(op)
+    raise DomainError("operation_in_progress", "That payment is still being processed. Try again in a minute.")
+
+
+def _failure_error(op: GatewayOperation) -> DomainError:
+    detail = op.error_detail or "The payment failed."
+    if op.kind == OperationKind.CHARGE and op.error_code == "card_declined" and op.payment_method_id:
+        method = PaymentMethod.objects.filter(pk=op.payment_method_id).first()
+        detail = (
+            f"{detail} Nothing was charged to {method or 'the card'}. To pay with another card, make it the "
+            "default on the payment methods page, then try again."
+        )
+    return DomainError(op.error_code or "payment_failed", detail)
+
+
+def _locked_operation(operation_id: int) -> GatewayOperation:
+    return lock(GatewayOperation.objects.select_related("escrow_account", "hold__account"), pk=operation_id)
+
+
+def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperation:
+    """The gateway did it: post the money (once) and finish the business side. Also for a charge already marked
+    failed that the gateway captured after all: it is reopened, and refunded if nobody wants it any more."""
+    with transaction.atomic():
+        op = _locked_operation(operation_id)
+        if op.status == OK:
+            return op
+        if op.status == FAILED and op.kind != OperationKind.CHARGE:
+            logger.error("STAFF: %s #%s was failed, then the gateway reported it succeeded", op, op.pk)
+            return op
+        reopened = op.status == FAILED
+        entry = op.entry
+        if op.kind == OperationKind.CHARGE:
+            entry = _post_charge(op)
+        elif op.kind == OperationKind.REFUND:
+            entry = _post_settlement(op.hold, idempotency_key=op.idempotency_key, refund=op, actor=op.actor)
+        refusal = _finish(op, OK, entry=entry)
+        transition(op, OK, gateway_id=gateway_id or op.gateway_id, entry=entry, error_code="", error_detail="")
+        if reopened:
+            logger.error("STAFF: charge #%s (%s) was captured after it was marked failed", op.pk, op.reference)
+        if refusal is not None and op.kind == OperationKind.CHARGE:
+            logger.error("STAFF: charge #%s for %s is not wanted (%s): refunding it", op.pk, op.reference, refusal)
+            _refund_unwanted(op, reason=refusal)
+    return op
+
+
+def operation_failed(*, operation_id: int, code: str, detail: str) -> GatewayOperation:
+    """The gateway refused it (or never received it): nothing is posted for a charge, a refund's hold is freed
+    (or kept frozen for its dispute), and the business side hears of it. A settled operation is left alone."""
+    with transaction.atomic():
+        op = _locked_operation(operation_id)
+        if op.status != PENDING:
+            if op.status == OK:
+                logger.error("STAFF: %s #%s succeeded, then the gateway reported it failed: %s", op, op.pk, detail)
+            return op
+        if op.kind == OperationKind.REFUND:
+            _settlement_abandon(op.hold)
+        op.error_code, op.error_detail = code[:64], detail[:255]
+        _finish(op, FAILED)
+        transition(op, FAILED, error_code=op.error_code, error_detail=op.error_detail)
+    return op
+
+
+def _finish(op: GatewayOperation, outcome: str, **fields) -> str | None:
+    """The business side, in the settling transaction, before the operation's row changes: the caller's row lock
+    is taken first, so a caller beginning another operation under that lock never waits on this one. Returns the
+    refusal's detail when `on_settled` refused the money."""
+    registration = _registration(op.reference)
+    if registration is None:
+        return None
+    previous = op.status
+    op.status = outcome
+    for name, value in fields.items():
+        setattr(op, name, value)
+    try:
+        with transaction.atomic():
+            registration.on_settled(op)
+    except DomainError as exc:
+        if outcome != OK or op.kind != OperationKind.CHARGE:
+            logger.error("STAFF: %s #%s settled but %s refused it: %s", op, op.pk, op.reference, exc.detail)
+        return exc.detail
+    finally:
+        op.status = previous
+    return None
+
+
+def _post_charge(op: GatewayOperation) -> JournalEntry:
+    clearing, revenue = ledger.platform_accounts(
+        op.currency, AccountKind.GATEWAY_CLEARING, AccountKind.CLIENT_FEE_REVENUE
+    )
+    return ledger.entry_post(
+        kind=EntryKind.ESCROW_FUND,
+        idempotency_key=op.idempotency_key,
+        request_hash=op.request_hash,
+        currency=op.currency,
+        reference=op.reference,
+        memo=op.description or f"Escrow funded for {op.escrow_account.reference}",
+        organization_id=op.organization_id,
+        created_by_id=op.actor_id,
+        lines=[
+            (clearing, -op.amount_cents),
+            (op.escrow_account, op.amount_cents - op.fee_cents),
+            (revenue, op.fee_cents),
+        ],
+    )
+
+
+def _refund_unwanted(charge: GatewayOperation, *, reason: str) -> None:
+    """Give a charge nobody wants back to its card, after this transaction commits (reconcile finishes it if
+    this process dies first)."""
+    amount = charge.amount_cents - charge.fee_cents
+    held = hold(
+        escrow_reference=charge.escrow_account.reference,
+        amount_cents=amount,
+        currency=charge.currency,
+        reference=charge.reference,
+        cause=ref(Kind.PAYMENT, charge.pk),
+        idempotency_key=f"{charge.idempotency_key}:unwanted:hold",
+    )
+    refund = settle(
+        hold_id=held.pk,
+        payee=None,
+        payee_cents=0,
+        payer_cents=amount,
+        idempotency_key=f"{charge.idempotency_key}:unwanted",
+        description=f"Automatic refund: {reason}",
+    )
+    transaction.on_commit(lambda: _execute_logged(refund))
+
+
+def _execute_logged(op: GatewayOperation) -> None:
+    try:
+        execute(op)
+    except DomainError as exc:
+        logger.error("STAFF: automatic %s #%s did not go through: %s", op, op.pk, exc.detail)
+
+
+# --- escrow that stays inside the ledger: release, hold, settle ---
+
+
+def escrow_balance(*, escrow_reference: str, currency: str = settings.DEFAULT_CURRENCY) -> int:
+    """What the escrow of `escrow_reference` holds (reserved parts included)."""
+    account = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency)
+    return account.balance_cents if account else 0
+
+
+def in_flight(*, references: Iterable[str]) -> dict[str, str]:
+    """reference → the kind of its operation the gateway has not settled yet ("charge", "refund"), for the
+    references given that have one: a page shows "in progress" from it, a service refuses what would race it."""
+    refs = list(references)
+    if not refs:
+        return {}
+    return dict(GatewayOperation.objects.filter(status=PENDING, reference__in=refs).values_list("reference", "kind"))
+
+
+def attempts(*, reference: str, kind: str, status: str | None = None) -> int:
+    """How many operations of `kind` (in `status`, if given) were begun for `reference`: a caller numbering its
+    attempts keys the next one after the failed ones."""
+    operations = GatewayOperation.objects.filter(reference=reference, kind=kind)
+    return (operations.filter(status=status) if status else operations).count()
+
+
+def _reference_available(account: LedgerAccount, reference: str) -> int:
+    """What `reference` has in `account` and no hold reserves: call after moving it, under the account's lock."""
+    posted = Posting.objects.filter(account=account, entry__reference=reference).aggregate(s=Sum("amount_cents"))["s"]
+    held = Hold.objects.filter(account=account, reference=reference, status=HoldStatus.PENDING).aggregate(
+        s=Sum("amount_cents")
+    )["s"]
+    return (posted or 0) - (held or 0)
+
+
+def _check_reference_covers(account: LedgerAccount, reference: str) -> None:
+    if _reference_available(account, reference) < 0:
+        raise DomainError("insufficient_escrow", f"Less than that was funded for {reference}.")
+
+
+def release(
+    *,
+    escrow_reference: str,
+    payee: Owner,
+    amount_cents: int,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+    actor: User | None = None,
+    description: str = "",
+) -> JournalEntry:
+    """Move `amount_cents` of what was funded for `reference` from escrow to the payee's pending balance less the
+    freelancer fee, in one entry; the net waits out settings.SECURITY_HOLD_DAYS in a hold lot. Inside your
+    transaction (or its own). The same key returns the same entry; money a hold reserves cannot be released."""
+    ledger.check_money(amount_cents=amount_cents, currency=currency)
+    ledger.check_key(idempotency_key)
+    ledger.check_reference(reference)
+    rhash = ledger.request_hash(
+        op="release",
+        escrow=escrow_reference,
+        payee=payee.key,
+        amount=amount_cents,
+        currency=currency,
+        reference=reference,
+    )
+    with transaction.atomic():
+        existing = ledger.entry_find(idempotency_key=idempotency_key, request_hash=rhash)
+        if existing is not None:
+            return existing
+        escrow = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency)
+        if escrow is None:
+            raise DomainError("insufficient_escrow", "Nothing was funded into that escrow.")
+        pending = ledger.owner_account(AccountKind.FREELANCER_PENDING, payee, currency)
+        [revenue] = ledger.platform_accounts(currency, AccountKind.FREELANCER_FEE_REVENUE)
+        net, fee = fees.split_release(amount_cents)
+        try:
+            with transaction.atomic():
+                entry = ledger.entry_post(
+                    kind=EntryKind.ESCROW_RELEASE,
+                    idempotency_key=idempotency_key,
+                    request_hash=rhash,
+                    currency=currency,
+                    reference=reference,
+                    memo=description[:255] or f"Released from {escrow_reference}",
+                    organization_id=escrow.organization_id,
+                    user=payee.user,
+                    created_by=actor,
+                    lines=[(escrow, -amount_cents), (pending, net), (revenue, fee)],
+                )
+        except IntegrityError:
+            existing = ledger.entry_find(idempotency_key=idempotency_key, request_hash=rhash)
+            if existing is None:
+                raise
+            return existing
+        _check_reference_covers(escrow, reference)
+        _security_hold(pending, entry=entry, net_cents=net)
+        return entry
+
+
+def _security_hold(pending: LedgerAccount, *, entry: JournalEntry, net_cents: int) -> None:
+    if net_cents > 0:
+        HoldLot.objects.create(
+            account=pending,
+            currency=pending.currency,
+            amount_cents=net_cents,
+            release_entry=entry,
+            available_at=entry.created_at + timedelta(days=settings.SECURITY_HOLD_DAYS),
+        )
+
+
+def hold(
+    *,
+    escrow_reference: str,
+    amount_cents: int,
+    currency: str,
+    reference: str,
+    cause: str,
+    idempotency_key: str,
+) -> Hold:
+    """Reserve `amount_cents` of what was funded for `reference` in the escrow of `escrow_reference`, for `cause`
+    ("dispute:3"): from now on nothing releases or refunds it but `settle` or `hold_void` of this hold. Inside
+    your transaction (or its own); the same key returns the same hold."""
+    ledger.check_money(amount_cents=amount_cents, currency=currency)
+    ledger.check_key(idempotency_key)
+    ledger.check_reference(reference)
+    ledger.check_reference(cause)
+    rhash = ledger.request_hash(
+        op="hold", escrow=escrow_reference, amount=amount_cents, currency=currency, reference=reference, cause=cause
+    )
+    with transaction.atomic():
+        existing = _existing(Hold, idempotency_key=idempotency_key, request_hash=rhash)
+        if existing is not None:
+            return existing
+        escrow = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency)
+        if escrow is None:
+            raise DomainError("insufficient_escrow", "Nothing was funded into that escrow.")
+        try:
+            with transaction.atomic():
+                held = Hold.objects.create(
+                    account=escrow,
+                    amount_cents=amount_cents,
+                    currency=currency,
+                    reference=reference,
+                    cause=cause,
+                    idempotency_key=idempotency_key,
+                    request_hash=rhash,
+                )
+        except IntegrityError:
+            existing = _existing(Hold, idempotency_key=idempotency_key, request_hash=rhash)
+            if existing is None:
+                raise
+            return existing
+        ledger.balance_move(escrow, 0, held=amount_cents)
+        _check_reference_covers(escrow, reference)
+        return held
+
+
+@transaction.atomic
+def hold_void(*, hold_id: int) -> Hold:
+    """Free a hold's money again (the cause went away). Refused while a settlement of it is at the gateway."""
+    held = lock(Hold.objects.select_related("account"), pk=hold_id)
+    if held.status == HoldStatus.VOIDED:
+        return held
+    if held.payer_cents and held.operations.filter(status=PENDING).exists():
+        raise DomainError("settlement_in_progress", "A settlement of this money is being made.")
+    _void(held)
+    return held
+
+
+def _void(held: Hold) -> None:
+    transition(held, HoldStatus.VOIDED, refusal=("hold_settled", "That money was already settled."))
+    ledger.balance_move(held.account, 0, held=-held.amount_cents)
+
+
+def settle(
+    *,
+    hold_id: int,
+    payee: Owner | None,
+    payee_cents: int,
+    payer_cents: int,
+    idempotency_key: str,
+    actor: User | None = None,
+    description: str = "",
+) -> GatewayOperation | None:
+    """Split a hold between the payee (released to pending less the freelancer fee, then the security hold) and
+    the payer (refunded to the card with the client fee charged on that part), in ONE journal entry. The parts
+    must add up to the hold. Inside your transaction.
+
+    Without a payer part the entry is posted now and None returned. With one, a refund operation is returned for
+    you to `execute` after commit; the entry is posted when the gateway confirms the refund (the `on_settled` of
+    the hold's cause hears of it) and until then the money stays held. If the gateway refuses, nothing is posted
+    and the hold stays (for a refund of the reference itself, `begin_refund`, it is freed instead)."""
+    ledger.check_key(idempotency_key)
+    _require_atomic("settle")
+    held = lock(Hold.objects.select_related("account"), pk=hold_id)
+    rhash = ledger.request_hash(
+        op="settle", hold=held.pk, payee=payee.key if payee else "", payee_cents=payee_cents, payer_cents=payer_cents
+    )
+    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
+    if op is not None:
+        return op
+    if held.status == HoldStatus.POSTED and held.entry.idempotency_key == idempotency_key:
+        return None
+    if held.status != HoldStatus.PENDING:
+        raise DomainError("hold_settled", "That money was already settled or released back.")
+    if min(payee_cents, payer_cents) < 0 or payee_cents + payer_cents != held.amount_cents:
+        raise InvalidInput("settlement_invalid", "The parts of a settlement must add up to the money held.")
+    if payee_cents and payee is None:
+        raise InvalidInput("payee_required", "Name who receives the payee's part.")
+    held.payee_account = (
+        ledger.owner_account(AccountKind.FREELANCER_PENDING, payee, held.currency) if payee_cents else None
+    )
+    held.payee_cents, held.payer_cents = payee_cents, payer_cents
+    if not payer_cents:
+        _post_settlement(held, idempotency_key=idempotency_key, refund=None, actor=actor, request_hash=rhash)
+        return None
+    charge, fee = _refundable_charge(
+        escrow=held.account, reference=held.reference, amount_cents=payer_cents, only=_charge_of_cause(held.cause)
+    )
+    held.save(update_fields=["payee_account", "payee_cents", "payer_cents", "updated_at"])
+    return _create_operation(
+        idempotency_key=idempotency_key,
+        request_hash=rhash,
+        kind=OperationKind.REFUND,
+        amount_cents=payer_cents + fee,
+        fee_cents=fee,
+        currency=held.currency,
+        organization_id=held.account.organization_id,
+        actor=actor,
+        escrow_account=held.account,
+        reference=held.cause,
+        description=description[:255],
+        parent=charge,
+        hold=held,
+        gateway_source=charge.gateway_id,
+    )
+
+
+def _post_settlement(
+    held: Hold, *, idempotency_key: str, refund: GatewayOperation | None, actor, request_hash: str = ""
+) -> JournalEntry:
+    """The one entry of a settlement: escrow −held; payee pending +net, freelancer fee +fee; clearing
+    +(payer part + its client fee), client fee revenue −that fee. Posts the hold."""
+    currency = held.currency
+    clearing, client_fee, freelancer_fee = ledger.platform_accounts(
+        currency, AccountKind.GATEWAY_CLEARING, AccountKind.CLIENT_FEE_REVENUE, AccountKind.FREELANCER_FEE_REVENUE
+    )
+    lines = [(held.account, -held.amount_cents)]
+    net = 0
+    if held.payee_cents:
+        net, fee = fees.split_release(held.payee_cents)
+        lines += [(held.payee_account, net), (freelancer_fee, fee)]
+    if held.payer_cents:
+        lines += [(clearing, refund.amount_cents), (client_fee, -refund.fee_cents)]
+    kind = EntryKind.ESCROW_SETTLEMENT
+    if not held.payer_cents:
+        kind = EntryKind.ESCROW_RELEASE
+    elif not held.payee_cents:
+        kind = EntryKind.ESCROW_REFUND
+    entry = ledger.entry_post(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash or refund.request_hash,
+        currency=currency,
+        reference=held.reference,
+        memo=(refund.description if refund else "") or f"Settled for {held.cause}",
+        organization_id=held.account.organization_id,
+        user_id=held.payee_account.user_id if held.payee_account else None,
+        created_by=actor,
+        lines=lines,
+        released={held.account.pk: held.amount_cents},
+    )
+    transition(
+        held,
+        HoldStatus.POSTED,
+        entry=entry,
+        payee_account=held.payee_account,
+        payee_cents=held.payee_cents,
+        payer_cents=held.payer_cents,
+    )
+    if held.payee_cents:
+        _security_hold(held.payee_account, entry=entry, net_cents=net)
+    return entry
+
+
+def _settlement_abandon(held: Hold) -> None:
+    """The refund of a settlement failed: the hold keeps its money (frozen for its cause), without the plan; a
+    plain refund's own hold is freed."""
+    held = lock(Hold.objects.select_related("account"), pk=held.pk)
+    if held.status != HoldStatus.PENDING:
+        return
+    if held.cause == held.reference:
+        _void(held)
+        return
+    held.payee_account, held.payee_cents, held.payer_cents = None, 0, 0
+    held.save(update_fields=["payee_account", "payee_cents", "payer_cents", "updated_at"])
+
+
+def _charge_of_cause(cause: str) -> int | None:
+    """An automatic refund's hold names the charge it gives back ("payment:17")."""
+    parsed = parse_ref(cause)
+    return parsed[1] if parsed and parsed[0] == Kind.PAYMENT else None
+
+
+def _refundable_charge(*, escrow: LedgerAccount, reference: str, amount_cents: int, only: int | None = None):
+    """The succeeded charge into this escrow (the one `only` names, if given) that still has `amount_cents` of
+    escrow money left to refund, preferring the one made for the same reference, and the client fee share to
+    give back with it. Locks the charge rows so refunds of one charge serialize."""
+    charges = GatewayOperation.objects.select_for_update(of=("self",)).filter(
+        kind=OperationKind.CHARGE, status=OK, escrow_account=escrow
+    )
+    charges = list((charges.filter(pk=only) if only else charges).order_by("pk"))
+    charges.sort(key=lambda c: (c.reference != reference, -c.pk))
+    for charge in charges:
+        refunded = charge.children.filter(kind=OperationKind.REFUND, status__in=[PENDING, OK]).aggregate(
+            total=Sum("amount_cents"), fee=Sum("fee_cents")
+        )
+        refunded_escrow = (refunded["total"] or 0) - (refunded["fee"] or 0)
+        charged_escrow = charge.amount_cents - charge.fee_cents
+        if charged_escrow - refunded_escrow >= amount_cents:
+            fee_after = fees.prorate(refunded_escrow + amount_cents, charged_escrow, charge.fee_cents)
+            return charge, fee_after - (refunded["fee"] or 0)
+    raise DomainError(
+        "refund_exceeds_charge",
+        "No single charge into this escrow has that much left to refund; refund it in parts per charge.",
+    )
