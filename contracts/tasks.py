@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from contracts.services import feedback, milestones, offers, score
+from contracts.services import disputes, feedback, milestones, offers, score
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -24,3 +24,8 @@ def feedback_reveal_due() -> int:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def job_success_refresh_all() -> int:
     return score.job_success_refresh_all()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def disputes_clock() -> list[int]:
+    return list(disputes.disputes_clock())

@@ -40,4 +40,5 @@ urlpatterns = [
     ),
     path("contracts/files/<int:file_id>/", views.submission_file, name="submission_file"),
     path("", include("contracts.urls_feedback")),
+    path("", include("contracts.urls_disputes")),
 ]

@@ -152,6 +152,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.milestones_auto_approve_due",
         "schedule": timedelta(minutes=15),
     },
+    "contracts-disputes-clock": {"task": "contracts.tasks.disputes_clock", "schedule": timedelta(minutes=15)},
     "contracts-feedback-reveal": {"task": "contracts.tasks.feedback_reveal_due", "schedule": timedelta(minutes=15)},
     # Scores age (recent contracts count double): recompute daily; events recompute one freelancer at once.
     "contracts-job-success-refresh": {"task": "contracts.tasks.job_success_refresh_all", "schedule": timedelta(days=1)},
@@ -352,3 +353,6 @@ JOB_SUCCESS_MAX_WEIGHT_CENTS = env.int("JOB_SUCCESS_MAX_WEIGHT_CENTS", default=1
 # which it is a failure; between them it does not count.
 JOB_SUCCESS_GOOD_RATING_TENTHS = env.int("JOB_SUCCESS_GOOD_RATING_TENTHS", default=40)
 JOB_SUCCESS_POOR_RATING_TENTHS = env.int("JOB_SUCCESS_POOR_RATING_TENTHS", default=20)
+# The other party is reminded this many hours before its DISPUTE_RESPONSE_DAYS run out; then staff decide.
+DISPUTE_REMINDER_HOURS = env.int("DISPUTE_REMINDER_HOURS", default=24)
+DISPUTE_MAX_FILES = env.int("DISPUTE_MAX_FILES", default=5)

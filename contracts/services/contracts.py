@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import OrgPerm
-from contracts.models import Contract, ContractEvent, Milestone
+from contracts.models import Contract, ContractEvent, Dispute, Milestone
 from contracts.services import score
 from contracts.services._common import check_transition, notify_client, require_contract_client, require_party
 from kernel.errors import DomainError, NotFound
@@ -39,6 +39,8 @@ def contract_end(*, actor, contract_id: int, outcome: str, reason: str) -> Contr
     if not reason:
         raise DomainError("reason_required", "Give a reason for ending the contract.", status=400)
     check_transition(contract, Contract.Status.ENDED, code="contract_ended", detail="This contract has already ended.")
+    if contract.disputes.filter(status__in=Dispute.UNRESOLVED).exists():
+        raise DomainError("dispute_open", "A dispute on this contract is open: it must be resolved before the end.")
     milestone_refs = [ref(Kind.MILESTONE, pk) for pk in contract.milestones.values_list("pk", flat=True)]
     if contract.milestones.filter(status__in=Milestone.IN_PROGRESS).exists() or saga.in_flight(
         references=milestone_refs

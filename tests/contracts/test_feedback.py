@@ -47,7 +47,7 @@ def test_each_side_rates_once_and_the_rating_is_the_mean(ended, owner, freelance
 
 def test_both_sides_reveal_both_and_the_other_side_is_told(ended, owner, freelancer):
     leave(owner, ended)
-    assert Notification.objects.filter(user=freelancer, kind="feedback").exists()
+    assert Notification.objects.filter(user=freelancer, kind="feedback_received").exists()
     hidden = reputation.contract_feedback(contract=ended, user=freelancer)
     assert hidden == {"client": None, "freelancer": None}
     leave(freelancer, ended)
