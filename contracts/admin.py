@@ -1,7 +1,9 @@
 """Staff views of offers, contracts and milestones. Money and state are read-only here: they change only through
 the services (approval, refund, disputes), never by editing a row."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
 from contracts.models import (
     TERMS_FIELDS,
@@ -10,17 +12,25 @@ from contracts.models import (
     Contract,
     ContractEvent,
     ContractTermsChange,
+    Dispute,
+    DisputeEvent,
+    DisputeEvidence,
+    Feedback,
     Milestone,
     MilestoneEvent,
     MilestoneSubmission,
     Offer,
     OfferMilestone,
+    SettlementOffer,
     SubmissionFile,
     TimeEntry,
     Timesheet,
     TimesheetEvent,
     WeeklyUpdate,
 )
+from contracts.services import disputes as dispute_services
+from kernel.errors import DomainError
+from kernel.money import MoneyField
 from marketplace.admin import ReadOnlyTabularInline
 
 # Offers and contracts are both looked up by their title or by either party.
@@ -200,3 +210,120 @@ class SubmissionFileAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "name", "content_type", "size", "submission", "created_at")
     search_fields = ("name",)
     readonly_fields = ("submission", "file", "name", "content_type", "size", "created_at")
+
+
+# --- Disputes and feedback: read-only; staff decide through the resolution actions, which call the service ---
+
+
+class DisputeResolutionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, help_text="Both parties read this."
+    )
+
+
+class DisputeSplitForm(DisputeResolutionForm):
+    freelancer_amount = MoneyField(
+        min_cents=0, max_length=None, label="To the freelancer", help_text="The client gets the rest."
+    )
+
+
+class DisputeEvidenceInline(ReadOnlyTabularInline):
+    model = DisputeEvidence
+    fields = ("created_at", "side", "author", "text")
+    readonly_fields = fields
+
+
+class SettlementOfferInline(ReadOnlyTabularInline):
+    model = SettlementOffer
+    fields = ("created_at", "side", "proposed_by", "freelancer_cents", "client_cents", "status", "note")
+    readonly_fields = fields
+
+
+class DisputeEventInline(StatusEventInline):
+    model = DisputeEvent
+
+
+@admin.register(Dispute)
+class DisputeAdmin(NoAddNoDelete, admin.ModelAdmin):
+    list_display = ("id", "contract", "subject_reference", "amount_cents", "status", "opened_at", "respond_by")
+    list_filter = ("status", "resolution", "opened_at")
+    search_fields = ("contract__title", "contract__organization__name", "contract__freelancer__email", "reason")
+    list_select_related = ("contract",)
+    readonly_fields = [field.name for field in Dispute._meta.concrete_fields]
+    inlines = [DisputeEvidenceInline, SettlementOfferInline, DisputeEventInline]
+    actions = ["release_to_freelancer", "refund_to_client", "split_by_amounts"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        """Only staff who may resolve disputes see the resolution actions (the service checks it again)."""
+        actions = super().get_actions(request)
+        if not dispute_services.may_resolve(request.user):
+            for name in self.actions:
+                actions.pop(name, None)
+        return actions
+
+    def _resolve(self, request, queryset, *, resolution: str, title: str, form_class=DisputeResolutionForm):
+        if form_class is DisputeSplitForm and queryset.count() != 1:
+            self.message_user(request, "Split one dispute at a time: the amounts are its own.", messages.WARNING)
+            return None
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "disputes": queryset,
+                "action": request.POST.get("action", ""),
+                "opts": self.opts,
+            }
+            return TemplateResponse(request, "admin/contracts/resolve_disputes.html", context)
+        resolved = 0
+        for dispute in queryset:
+            try:
+                dispute_services.dispute_resolve(
+                    staff=request.user,
+                    dispute_id=dispute.pk,
+                    resolution=resolution,
+                    freelancer_cents=form.cleaned_data.get("freelancer_amount"),
+                    reason=form.cleaned_data["reason"],
+                )
+                resolved += 1
+            except DomainError as exc:
+                self.message_user(request, f"Dispute #{dispute.pk}: {exc.detail}", messages.ERROR)
+        if resolved:
+            self.message_user(request, f"Resolved {resolved} dispute(s).", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Release the held money to the freelancer")
+    def release_to_freelancer(self, request, queryset):
+        return self._resolve(request, queryset, resolution=Dispute.Resolution.RELEASED, title="Release to freelancer")
+
+    @admin.action(description="Refund the held money to the client")
+    def refund_to_client(self, request, queryset):
+        return self._resolve(request, queryset, resolution=Dispute.Resolution.REFUNDED, title="Refund to client")
+
+    @admin.action(description="Split the held money by amounts")
+    def split_by_amounts(self, request, queryset):
+        return self._resolve(
+            request,
+            queryset,
+            resolution=Dispute.Resolution.SPLIT,
+            title="Split by amounts",
+            form_class=DisputeSplitForm,
+        )
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(NoAddNoDelete, admin.ModelAdmin):
+    """Staff read both sides' feedback, the private part included; nobody edits it."""
+
+    list_display = ("id", "contract", "side", "rating", "created_at", "revealed_at")
+    list_filter = ("side", "revealed_at", "created_at")
+    search_fields = ("contract__title", "public_comment", "private_feedback")
+    list_select_related = ("contract",)
+    readonly_fields = [field.name for field in Feedback._meta.concrete_fields]
+
+    def has_change_permission(self, request, obj=None):
+        return False

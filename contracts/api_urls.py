@@ -56,4 +56,5 @@ urlpatterns = [
     ),
     *router.urls,
     path("", include("contracts.api_urls_feedback")),
+    path("", include("contracts.api_urls_disputes")),
 ]

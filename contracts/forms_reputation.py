@@ -3,6 +3,9 @@
 from django import forms
 
 from contracts.models import Feedback
+from kernel.idempotency import IdempotencyKeyField
+from kernel.money import MoneyField
+from kernel.uploads import ALLOWED_TYPES_TEXT, MultipleFileField
 
 RATING_CHOICES = [(n, f"{n} of 5") for n in range(5, 0, -1)]
 
@@ -42,3 +45,30 @@ class FeedbackForm(forms.Form):
 
     def ratings(self) -> dict[str, int]:
         return {name: self.cleaned_data[name] for name, _f, _c in Feedback.CRITERIA}
+
+
+class DisputeOpenForm(forms.Form):
+    key = IdempotencyKeyField()
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="What is the dispute about?"
+    )
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        required=False,
+        label="Evidence",
+        help_text="What happened, with dates; messages and files support it.",
+    )
+    files = MultipleFileField(required=False, label="Files", help_text=f"{ALLOWED_TYPES_TEXT}.")
+
+
+class EvidenceForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, label="Your statement")
+    files = MultipleFileField(required=False, label="Files", help_text=f"{ALLOWED_TYPES_TEXT}.")
+
+
+class SettlementForm(forms.Form):
+    freelancer_amount = MoneyField(
+        min_cents=0, max_length=None, label="To the freelancer", help_text="The client gets the rest back."
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False, label="Note")

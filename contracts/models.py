@@ -249,15 +249,16 @@ class Milestone(models.Model):
 
     ALLOWED = {
         Status.PENDING: {Status.FUNDED},
-        Status.FUNDED: {Status.SUBMITTED, Status.REFUND_REQUESTED},
-        Status.SUBMITTED: {Status.APPROVED, Status.CHANGES_REQUESTED},
+        Status.FUNDED: {Status.SUBMITTED, Status.REFUND_REQUESTED, Status.DISPUTED},
+        Status.SUBMITTED: {Status.APPROVED, Status.CHANGES_REQUESTED, Status.DISPUTED},
         # Sent back to the freelancer: the work is not submitted any more, so a refund may be asked again.
-        Status.CHANGES_REQUESTED: {Status.SUBMITTED, Status.REFUND_REQUESTED},
+        Status.CHANGES_REQUESTED: {Status.SUBMITTED, Status.REFUND_REQUESTED, Status.DISPUTED},
         # The freelancer agrees (refund) or rejects it, which opens a dispute.
         Status.REFUND_REQUESTED: {Status.REFUNDED, Status.DISPUTED},
         Status.APPROVED: set(),
         Status.REFUNDED: set(),
-        Status.DISPUTED: set(),
+        # The dispute's resolution: any money to the freelancer approves it, none refunds it.
+        Status.DISPUTED: {Status.APPROVED, Status.REFUNDED},
     }
     HISTORY = "events"
     # Money is in the contract's escrow in exactly these states.
@@ -683,6 +684,8 @@ class Dispute(models.Model):
         OPEN = "open", "Waiting for a response"
         RESPONDED = "responded", "Responded: the parties can settle or wait for staff"
         ESCALATED = "escalated", "With staff for a decision"
+        # Decided; the client's part is on its way back to the card, and the money moves when the gateway confirms.
+        SETTLING = "settling", "Decided: the money is being paid out"
         RESOLVED = "resolved", "Resolved"
 
     class Resolution(models.TextChoices):
@@ -692,13 +695,18 @@ class Dispute(models.Model):
         SPLIT = "split", "Split between the parties"
 
     ALLOWED = {
-        Status.OPEN: {Status.RESPONDED, Status.ESCALATED, Status.RESOLVED},
-        Status.RESPONDED: {Status.ESCALATED, Status.RESOLVED},
-        Status.ESCALATED: {Status.RESOLVED},
+        Status.OPEN: {Status.RESPONDED, Status.ESCALATED, Status.SETTLING, Status.RESOLVED},
+        Status.RESPONDED: {Status.ESCALATED, Status.SETTLING, Status.RESOLVED},
+        Status.ESCALATED: {Status.SETTLING, Status.RESOLVED},
+        # The gateway refused the refund part: the money stays held and staff decide again.
+        Status.SETTLING: {Status.RESOLVED, Status.ESCALATED},
         Status.RESOLVED: set(),
     }
     HISTORY = "events"
-    UNRESOLVED = (Status.OPEN, Status.RESPONDED, Status.ESCALATED)
+    # The parties and staff may still act (evidence, offers, a decision).
+    ACTIVE = (Status.OPEN, Status.RESPONDED, Status.ESCALATED)
+    # Money is still held: the contract cannot end.
+    UNRESOLVED = (*ACTIVE, Status.SETTLING)
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
     milestone = models.OneToOneField(Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="dispute")
@@ -715,8 +723,11 @@ class Dispute(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
-    # The payments hold freezing the money (its idempotency key names it for the saga).
+    # The payments hold freezing the money, and the key it was reserved under (settlements derive theirs from it).
+    hold = models.OneToOneField("payments.Hold", on_delete=models.PROTECT, null=True, related_name="dispute")
     hold_key = models.CharField(max_length=200, unique=True)
+    # The opening request's key (a form's or the API's Idempotency-Key): its replay answers with this dispute.
+    open_request_key = models.CharField(max_length=255, blank=True)
     resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
     freelancer_cents = models.PositiveIntegerField(null=True, blank=True)
     client_cents = models.PositiveIntegerField(null=True, blank=True)
@@ -729,14 +740,20 @@ class Dispute(models.Model):
     class Meta:
         ordering = ["-opened_at", "-id"]
         indexes = [models.Index(fields=["status", "respond_by"], name="dispute_status_due_idx")]
+        permissions = [("resolve_dispute", "Can resolve disputes (release, refund or split the held money)")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="dispute_amount_positive"),
             # The same money can be disputed once: one dispute per subject, whatever its state.
             models.UniqueConstraint(fields=["subject_reference"], name="dispute_once_per_subject"),
             models.CheckConstraint(
                 condition=Q(status="resolved", resolved_at__isnull=False, freelancer_cents__isnull=False)
-                | (~Q(status="resolved") & Q(resolved_at__isnull=True, freelancer_cents__isnull=True)),
+                | (~Q(status="resolved") & Q(resolved_at__isnull=True)),
                 name="dispute_resolved_iff_settled",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["settling", "resolved"], freelancer_cents__isnull=False)
+                | (~Q(status__in=["settling", "resolved"]) & Q(freelancer_cents__isnull=True)),
+                name="dispute_decided_iff_split",
             ),
         ]
 
@@ -745,7 +762,8 @@ class Dispute(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in self.UNRESOLVED
+        """The parties and staff may still act on it."""
+        return self.status in self.ACTIVE
 
     @property
     def freelancer_lost(self) -> bool:

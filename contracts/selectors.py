@@ -84,7 +84,7 @@ def contract_get(*, user, contract_id: int) -> Contract:
         .prefetch_related(
             Prefetch(
                 "milestones",
-                queryset=Milestone.objects.prefetch_related(
+                queryset=Milestone.objects.select_related("dispute").prefetch_related(
                     Prefetch(
                         "submissions",
                         queryset=MilestoneSubmission.objects.select_related("submitted_by").prefetch_related("files"),

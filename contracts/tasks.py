@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from contracts.services import billing, feedback, milestones, offers, score
+from contracts.services import billing, disputes, feedback, milestones, offers, score
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -54,3 +54,8 @@ def feedback_reveal_due() -> int:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def job_success_refresh_all() -> int:
     return score.job_success_refresh_all()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def disputes_clock() -> list[int]:
+    return list(disputes.disputes_clock())

@@ -56,4 +56,5 @@ urlpatterns = [
     path("contracts/documents/<int:document_id>/csv/", views.document_csv, name="document_csv"),
     path("contracts/documents/<int:document_id>/pdf/", views.document_pdf, name="document_pdf"),
     path("", include("contracts.urls_feedback")),
+    path("", include("contracts.urls_disputes")),
 ]

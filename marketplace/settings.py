@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
     # Closes Monday's weeks, retries failed charges daily and releases reviewed weeks: each step is due at an
     # instant, and the fan-out finds what is due every time it runs.
     "contracts-hourly-billing": {"task": "contracts.tasks.billing_cycle_fan_out", "schedule": timedelta(minutes=15)},
+    "contracts-disputes-clock": {"task": "contracts.tasks.disputes_clock", "schedule": timedelta(minutes=15)},
     "contracts-feedback-reveal": {"task": "contracts.tasks.feedback_reveal_due", "schedule": timedelta(minutes=15)},
     # Scores age (recent contracts count double): recompute daily; events recompute one freelancer at once.
     "contracts-job-success-refresh": {"task": "contracts.tasks.job_success_refresh_all", "schedule": timedelta(days=1)},
@@ -390,3 +391,6 @@ JOB_SUCCESS_MAX_WEIGHT_CENTS = env.int("JOB_SUCCESS_MAX_WEIGHT_CENTS", default=1
 # which it is a failure; between them it does not count.
 JOB_SUCCESS_GOOD_RATING_TENTHS = env.int("JOB_SUCCESS_GOOD_RATING_TENTHS", default=40)
 JOB_SUCCESS_POOR_RATING_TENTHS = env.int("JOB_SUCCESS_POOR_RATING_TENTHS", default=20)
+# The other party is reminded this many hours before its DISPUTE_RESPONSE_DAYS run out; then staff decide.
+DISPUTE_REMINDER_HOURS = env.int("DISPUTE_REMINDER_HOURS", default=24)
+DISPUTE_MAX_FILES = env.int("DISPUTE_MAX_FILES", default=5)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from contracts import admin_dashboard
 from kernel import files
 from marketplace import health, views
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("admin/dashboard/", admin_dashboard.dashboard, name="admin-dashboard"),
     path("admin/", admin.site.urls),
     # Every stored file, served to whoever may read the row holding it (each app registers who that is).
     path("files/<str:kind>/<int:pk>/", files.serve, name="file"),

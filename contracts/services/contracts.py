@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import OrgPerm, has_org_perm
-from contracts.models import Contract, ContractTermsChange, Milestone, PauseReason
+from contracts.models import Contract, ContractTermsChange, Dispute, Milestone, PauseReason
 from contracts.services import score
 from contracts.services._common import notify_client, require_contract_client, require_party
 from contracts.services.time_entries import timers_stop_for_contract
@@ -165,6 +165,8 @@ def contract_end(*, actor, contract_id: int, outcome: str, reason: str) -> Contr
         raise DomainError("reason_required", "Give a reason for ending the contract.", status=400)
     if contract.status == ST.ENDED:
         raise DomainError("contract_ended", "This contract has already ended.")
+    if contract.disputes.filter(status__in=Dispute.UNRESOLVED).exists():
+        raise DomainError("dispute_open", "A dispute on this contract is open: it must be resolved before the end.")
     milestone_refs = [ref(Kind.MILESTONE, pk) for pk in contract.milestones.values_list("pk", flat=True)]
     if contract.milestones.filter(status__in=Milestone.IN_PROGRESS).exists() or saga.in_flight(
         references=milestone_refs

@@ -142,6 +142,7 @@ def _tell_other_side(contract: Contract, *, side: str, author, revealed: bool) -
             f"{author.display_name} left feedback on “{contract.title}”: leave yours to read it "
             f"(both become public together, or {days} days after the end)"
         )
+    kind = "feedback_published" if revealed else "feedback_received"
     if side == Feedback.Side.CLIENT:
         notify(user=contract.freelancer, kind=kind, title=title, url=url, reference=reference)
     else:

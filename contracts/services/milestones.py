@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.permissions import OrgPerm, role_allows, role_in
 from contracts import selectors
 from contracts.models import Contract, Milestone, MilestoneEvent, MilestoneSubmission, SubmissionFile
+from contracts.services import disputes
 from contracts.services._common import notify_client, require_contract_client, require_freelancer
 from contracts.services.offers import MilestoneTerms, milestone_terms_clean
 from kernel.errors import DomainError, PermissionDenied
@@ -54,6 +55,7 @@ _CLIENT_MOVES = {
     S.APPROVED: OrgPerm.APPROVE_PAYMENTS,
     S.CHANGES_REQUESTED: OrgPerm.APPROVE_PAYMENTS,
     S.REFUND_REQUESTED: OrgPerm.APPROVE_PAYMENTS,
+    S.DISPUTED: OrgPerm.APPROVE_PAYMENTS,  # opening a dispute (contracts.services.disputes)
 }
 _FREELANCER_MOVES = frozenset({S.SUBMITTED, S.REFUNDED, S.DISPUTED})
 
@@ -72,6 +74,8 @@ def milestone_actors(milestone: Milestone, user) -> set[str]:
     the contract's freelancer never acts for the client, whatever role they hold there."""
     contract = milestone.contract
     if not user.is_authenticated or contract.status != Contract.Status.ACTIVE:
+        return set()
+    if milestone.status == S.DISPUTED:  # its dispute decides the next move, nobody on the milestone itself
         return set()
     if contract.freelancer_id == user.pk:
         return set(_FREELANCER_MOVES)
@@ -309,6 +313,8 @@ def milestone_submit(*, actor, milestone_id: int, message: str, files: Sequence 
 
 def _release(milestone: Milestone, *, actor, note: str) -> Milestone:
     contract = milestone.contract
+    if milestone.status == S.DISPUTED:
+        raise DomainError("milestone_disputed", "This milestone is disputed: the dispute decides where its money goes.")
     transition(
         milestone,
         S.APPROVED,
@@ -400,7 +406,7 @@ def milestone_agree_refund(*, actor, milestone_id: int, note: str = "") -> Miles
         milestone = _milestone_for_update(milestone_id)
         contract = milestone.contract
         require_freelancer(user=actor, contract=contract)
-        if S.REFUNDED not in Milestone.ALLOWED[milestone.status]:
+        if milestone.status != S.REFUND_REQUESTED:  # a disputed milestone is refunded by its dispute
             raise DomainError(*_NO_REFUND_REQUESTED)
         reference = _reference(milestone)
         attempt = saga.attempts(reference=reference, kind=OperationKind.REFUND, status=OperationStatus.FAILED)
@@ -430,7 +436,7 @@ def milestone_agree_refund(*, actor, milestone_id: int, note: str = "") -> Miles
 
 @transaction.atomic
 def milestone_reject_refund(*, actor, milestone_id: int, reason: str) -> Milestone:
-    """The freelancer rejects the refund: the milestone becomes disputed and its money stays frozen in escrow."""
+    """The freelancer rejects the refund: the milestone becomes disputed, a real dispute opens and holds its money."""
     milestone = _milestone_for_update(milestone_id)
     contract = milestone.contract
     require_freelancer(user=actor, contract=contract)
@@ -439,7 +445,10 @@ def milestone_reject_refund(*, actor, milestone_id: int, reason: str) -> Milesto
         raise DomainError("reason_required", "Say why you reject the refund.", status=400)
     if saga.in_flight(references=[_reference(milestone)]):
         raise DomainError("refund_in_progress", "You agreed to this refund; it is being processed.")
-    transition(milestone, S.DISPUTED, actor=actor, note=reason, refusal=_NO_REFUND_REQUESTED)
+    if milestone.status != S.REFUND_REQUESTED:  # a milestone may be disputed from other states, not rejected
+        raise DomainError(*_NO_REFUND_REQUESTED)
+    transition(milestone, S.DISPUTED, actor=actor, note=reason)
+    disputes.dispute_from_rejected_refund(actor=actor, milestone=milestone, reason=reason)
     _tell_client(
         milestone,
         perm=OrgPerm.APPROVE_PAYMENTS,

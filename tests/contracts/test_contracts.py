@@ -6,6 +6,7 @@ from accounts.models import Role
 from contracts.models import Contract
 from contracts.services import milestones as milestone_services
 from contracts.services.contracts import contract_end
+from contracts.services.disputes import settlement_accept, settlement_propose
 from kernel.errors import DomainError, NotFound, PermissionDenied
 from messaging.models import Notification
 from tests.factories import FreelancerProfileFactory
@@ -39,11 +40,16 @@ def test_it_ends_once_the_money_is_released(fund, submit, owner, freelancer, con
     assert not Notification.objects.filter(user=freelancer, kind="contract_ended").exists()
 
 
-def test_a_disputed_milestone_does_not_block_ending(fund, owner, freelancer, contract, milestone):
+def test_an_open_dispute_blocks_ending_until_it_is_resolved(fund, owner, freelancer, contract, milestone):
     fund(milestone)
     milestone_services.milestone_request_refund(actor=owner, milestone_id=milestone.pk, reason="Stop.")
     milestone_services.milestone_reject_refund(actor=freelancer, milestone_id=milestone.pk, reason="No.")
-    end(owner, contract, outcome="cancelled", reason="We disagree; the dispute decides.")
+    with pytest.raises(DomainError) as exc:
+        end(owner, contract, outcome="cancelled", reason="We disagree; the dispute decides.")
+    assert exc.value.code == "dispute_open"
+    settlement = settlement_propose(actor=owner, dispute_id=milestone.dispute.pk, freelancer_cents=5_000)
+    settlement_accept(actor=freelancer, dispute_id=milestone.dispute.pk, offer_id=settlement.pk)
+    end(owner, contract, outcome="cancelled", reason="Settled half and half.")
     assert Notification.objects.filter(user=freelancer, kind="contract_ended").exists()
 
 

@@ -1,0 +1,50 @@
+"""Reads for disputes, scoped to the user asking: the contract's freelancer or a member of its organization (any
+role) sees a dispute; anyone else gets NotFound, so ids leak nothing."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.permissions import OrgPerm, organization_ids_with
+from contracts.models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, SettlementOffer
+from kernel.errors import NotFound
+
+
+def _party(user, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}contract__freelancer_id": user.pk}) | Q(
+        **{f"{prefix}contract__organization_id__in": organization_ids_with(user, OrgPerm.VIEW)}
+    )
+
+
+def disputes_visible_to(user) -> QuerySet[Dispute]:
+    if not user.is_authenticated:
+        return Dispute.objects.none()
+    return Dispute.objects.filter(_party(user)).select_related(
+        "contract", "contract__organization", "contract__freelancer", "milestone", "opened_by", "resolved_by"
+    )
+
+
+def dispute_get(*, user, dispute_id: int) -> Dispute:
+    """One dispute with its timeline, evidence (and files) and settlement offers: a constant number of queries."""
+    dispute = (
+        disputes_visible_to(user)
+        .prefetch_related(
+            Prefetch("events", queryset=DisputeEvent.objects.select_related("actor")),
+            Prefetch("evidence", queryset=DisputeEvidence.objects.select_related("author").prefetch_related("files")),
+            Prefetch("offers", queryset=SettlementOffer.objects.select_related("proposed_by", "answered_by")),
+        )
+        .filter(pk=dispute_id)
+        .first()
+    )
+    if dispute is None:
+        raise NotFound()
+    return dispute
+
+
+def evidence_file_get(*, user, file_id: int) -> EvidenceFile:
+    found = (
+        EvidenceFile.objects.filter(_party(user, "evidence__dispute__")).filter(pk=file_id).first()
+        if user.is_authenticated
+        else None
+    )
+    if found is None:
+        raise NotFound()
+    return found
