@@ -23,6 +23,9 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo
 
 # The site on the embedded defaults: ASGI server in front, a Celery worker with its beat schedule behind.
+# Development values are explicit (an unset DEBUG means production); they reach the migrate and demo steps too.
+run: export DEBUG = 1
+run: export DEV_MAILBOX = 1
 run: demo
 	@bin/run-dev $(HOST) $(PORT)
 

@@ -1,11 +1,40 @@
+import ipaddress
 import zoneinfo
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.db import transaction
 
+from accounts.services.auth import api_token_revoke
 from accounts.services.signup import signup_complete
 
 
+def client_ip(request) -> str:
+    """The address the request came from: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
+    outermost of them saw (counted from the right of X-Forwarded-For, which each proxy appends to). Entries to
+    the left of those were written by the client and are never believed."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if not count or len(forwarded) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-count]))
+    except ValueError:
+        return remote
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits (login, sign-up, password reset) key on this address.
+        return client_ip(request)
+
+    def set_password(self, user, password) -> None:
+        # Password change, set and reset all come here: an API token made with the old password stops working.
+        with transaction.atomic():
+            super().set_password(user, password)
+            api_token_revoke(user=user)
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         data = form.cleaned_data

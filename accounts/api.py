@@ -1,7 +1,9 @@
 """Accounts API: tokens, me, skills, public freelancer profiles, my profile, organizations and their members."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import get_object_or_404
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import (
@@ -15,7 +17,6 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors
@@ -30,19 +31,19 @@ from accounts.models import (
     Skill,
 )
 from accounts.permissions import OrgPerm, has_org_perm
-from accounts.services.auth import api_token_issue
+from accounts.services.auth import api_token_issue, api_token_revoke
 from accounts.services.invitations import invitation_create
 from accounts.services.organizations import member_change_role, member_remove, organization_update
 from accounts.services.profiles import (
     portfolio_item_add,
     portfolio_item_delete,
-    profile_clean,
     profile_update,
     user_update,
-    validate_image,
-    validate_timezone_name,
 )
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.files import FileUrlField
+from kernel.money import CentsField
+from kernel.transitions import AllowedTransitionsField
 
 # The error body every endpoint may return (kernel.api_errors.exception_handler builds it).
 ErrorSerializer = inline_serializer(
@@ -59,19 +60,6 @@ def _errors(*codes: int) -> dict:
     return {code: OpenApiResponse(ErrorSerializer) for code in codes}
 
 
-def _raise_as_drf(exc: DjangoValidationError, rename: dict[str, str] | None = None):
-    """A service's ValidationError (keyed by field) as DRF's, so the API returns 400 with per-field errors."""
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        raise serializers.ValidationError(
-            {
-                rename.get(field, field): [e for err in errors for e in err.messages]
-                for field, errors in exc.error_dict.items()
-            }
-        ) from exc
-    raise serializers.ValidationError({"non_field_errors": exc.messages}) from exc
-
-
 # --- Token ---
 
 
@@ -85,26 +73,37 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """Exchange e-mail and password for an API token (the same token each time until it is revoked)."""
+    """POST: exchange e-mail and password for an API token (the same token each time until it is revoked).
+    DELETE: revoke the token the call is made with (or the logged-in user's); a password change revokes it too."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth_token"
+    def perform_authentication(self, request):
+        # Asking for a token takes no other credentials: a stale token header or a session must not stand in the way.
+        if request.method == "DELETE":
+            super().perform_authentication(request)
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
     @extend_schema(
+        auth=[],
         request=TokenRequestSerializer,
         responses={200: TokenResponseSerializer, **_errors(400, 403, 429)},
         description="400 `invalid_credentials` for a wrong e-mail or password; 403 `email_not_verified` until the "
-        "address is confirmed through the link we e-mailed.",
+        "address is confirmed through the link we e-mailed; 429 `throttled` after repeated failures for "
+        "the address or the account (the web login counts too).",
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = api_token_issue(
-            request=request, email=data.validated_data["email"], password=data.validated_data["password"]
+            request=request._request, email=data.validated_data["email"], password=data.validated_data["password"]
         )
         return Response({"token": key})
+
+    @extend_schema(request=None, responses={204: None, **_errors(401)})
+    def delete(self, request):
+        api_token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Skills ---
@@ -145,7 +144,7 @@ class LanguageSerializer(serializers.Serializer):
 
 
 class PortfolioItemSerializer(serializers.ModelSerializer):
-    image = serializers.ImageField(required=False, allow_null=True, use_url=True)
+    image = FileUrlField(required=False, allow_null=True)
 
     class Meta:
         model = PortfolioItem
@@ -154,14 +153,14 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
 
     def to_internal_value(self, data):
         # DRF's ImageField checks with Pillow too, but our rule (size limit, allowed formats, one message) is the
-        # service's: take the raw file and let validate_image decide.
-        image = data.get("image") if hasattr(data, "get") else None
+        # service's: take the raw file and let portfolio_item_add decide.
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # DRF's 400: "Invalid data. Expected a dictionary"
+        image = data.get("image")
         values = super().to_internal_value({k: v for k, v in data.items() if k != "image"})
+        if image and not isinstance(image, UploadedFile):
+            raise serializers.ValidationError({"image": ["Send the image as a file (multipart/form-data)."]})
         if image:
-            try:
-                validate_image(image)
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError({"image": exc.messages}) from exc
             values["image"] = image
         return values
 
@@ -228,7 +227,7 @@ class MyProfileSerializer(PublicProfileSerializer):
     )
     languages = LanguageSerializer(many=True, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
-    hourly_rate_cents = serializers.IntegerField(required=False, allow_null=True)
+    hourly_rate_cents = CentsField(required=False, allow_null=True)
 
     class Meta(PublicProfileSerializer.Meta):
         fields = [*PublicProfileSerializer.Meta.fields, "skill_ids"]
@@ -243,29 +242,13 @@ class MyProfileSerializer(PublicProfileSerializer):
             "portfolio_items",
         ]
 
-    def validate(self, attrs):
-        profile = self.instance
-        try:
-            profile_clean(
-                hourly_rate_cents=attrs.get("hourly_rate_cents", profile.hourly_rate_cents),
-                timezone=attrs.get("timezone", profile.timezone),
-                work_start=attrs.get("work_start", profile.work_start),
-                work_end=attrs.get("work_end", profile.work_end),
-            )
-        except DjangoValidationError as exc:
-            _raise_as_drf(exc)
-        return attrs
-
     def update(self, instance, validated_data):
         kwargs = dict(validated_data)
         if "skills" in kwargs:
             kwargs["skill_ids"] = [s.pk for s in kwargs.pop("skills")]
         if "languages" in kwargs:
             kwargs["languages"] = [(lang["code"], lang["proficiency"]) for lang in kwargs["languages"]]
-        try:
-            return profile_update(profile=instance, **kwargs)
-        except DjangoValidationError as exc:
-            _raise_as_drf(exc)
+        return profile_update(profile=instance, **kwargs)
 
 
 def _my_profile(request) -> FreelancerProfile:
@@ -309,16 +292,13 @@ class PortfolioViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        try:
-            item = portfolio_item_add(
-                profile=_my_profile(request),
-                title=d["title"],
-                description=d.get("description", ""),
-                url=d.get("url", ""),
-                image=d.get("image"),
-            )
-        except DjangoValidationError as exc:
-            _raise_as_drf(exc)
+        item = portfolio_item_add(
+            profile=_my_profile(request),
+            title=d["title"],
+            description=d.get("description", ""),
+            url=d.get("url", ""),
+            image=d.get("image"),
+        )
         return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None, **_errors(401, 404)})
@@ -388,13 +368,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
         user_id = self.context["request"].user.pk
         return next((m.role for m in organization.memberships.all() if m.user_id == user_id), None)
 
-    def validate_timezone(self, value):
-        try:
-            validate_timezone_name(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-        return value
-
 
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """My organizations. Changing one needs the manage-organization permission of your role."""
@@ -416,10 +389,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         organization = selectors.organization_for(request.user, _int_or_404(pk))
         serializer = self.get_serializer(organization, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            organization_update(actor=request.user, organization_id=organization.pk, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            _raise_as_drf(exc)
+        organization_update(actor=request.user, organization_id=organization.pk, **serializer.validated_data)
         return Response(self.get_serializer(selectors.organization_for(request.user, organization.pk)).data)
 
 
@@ -474,11 +444,12 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class InvitationSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    allowed_transitions = AllowedTransitionsField()
 
     class Meta:
         model = OrganizationInvitation
-        fields = ["id", "email", "role", "status", "created_at", "accepted_at"]
-        read_only_fields = ["id", "status", "created_at", "accepted_at"]
+        fields = ["id", "email", "role", "status", "allowed_transitions", "created_at", "accepted_at"]
+        read_only_fields = ["id", "status", "allowed_transitions", "created_at", "accepted_at"]
 
 
 class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -500,10 +471,7 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request, organization_id=None):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            invitation = invitation_create(
-                actor=request.user, organization_id=_int_or_404(organization_id), **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            _raise_as_drf(exc)
+        invitation = invitation_create(
+            actor=request.user, organization_id=_int_or_404(organization_id), **serializer.validated_data
+        )
         return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)

@@ -1,5 +1,4 @@
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
@@ -7,13 +6,16 @@ from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKe
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.hashers import make_password
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import FreelancerProfile, Organization, ProfileLanguage, Role, Skill
 from accounts.services.profiles import profile_clean, validate_image, validate_timezone_name
 from accounts.services.signup import Intent
+from kernel.errors import InvalidInput
+from kernel.money import MoneyField, format_money
+from kernel.pages import add_refusal, checked
 
 
 class SignupForm(AllauthSignupForm):
@@ -48,6 +50,13 @@ class SignupForm(AllauthSignupForm):
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
+
+    def try_save(self, request):
+        # A new account costs a password hash; spend one for a known address too, so how long the answer takes
+        # does not tell which addresses have accounts (allauth answers both the same way otherwise).
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class LoginForm(AllauthLoginForm):
@@ -93,13 +102,7 @@ class ProfileForm(forms.Form):
     overview = forms.CharField(
         widget=forms.Textarea, max_length=5000, required=False, help_text="What you do, for whom, and how you work."
     )
-    hourly_rate = forms.DecimalField(
-        label="Hourly rate (USD)",
-        max_digits=8,
-        decimal_places=2,
-        required=False,
-        help_text="",
-    )
+    hourly_rate = MoneyField(label="Hourly rate (USD)", required=False)
     country = LazyTypedChoiceField(choices=[("", "—")] + list(countries), required=False)
     timezone = forms.CharField(label="Time zone", max_length=64, widget=_timezone_widget())
     work_start = forms.TimeField(label="Working hours start", widget=forms.TimeInput(attrs={"type": "time"}))
@@ -116,9 +119,8 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        low, high = settings.MIN_HOURLY_RATE_CENTS / 100, settings.MAX_HOURLY_RATE_CENTS / 100
-        self.fields["hourly_rate"].help_text = f"In dollars, between ${low:,.2f} and ${high:,.2f}."
-        self.fields["hourly_rate"].widget.attrs.update({"min": f"{low:.2f}", "max": f"{high:.2f}", "step": "0.01"})
+        low, high = format_money(settings.MIN_HOURLY_RATE_CENTS), format_money(settings.MAX_HOURLY_RATE_CENTS)
+        self.fields["hourly_rate"].help_text = f"In dollars, between {low} and {high}."
         self.fields["availability_hours_per_week"].max_value = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
         self.fields["availability_hours_per_week"].widget.attrs["max"] = settings.MAX_AVAILABILITY_HOURS_PER_WEEK
 
@@ -128,7 +130,7 @@ class ProfileForm(forms.Form):
         return {
             "headline": profile.headline,
             "overview": profile.overview,
-            "hourly_rate": (Decimal(rate) / 100).quantize(Decimal("0.01")) if rate is not None else None,
+            "hourly_rate": rate,
             "country": profile.country.code or "",
             "timezone": profile.timezone,
             "work_start": profile.work_start,
@@ -138,18 +140,9 @@ class ProfileForm(forms.Form):
             "skills": [s.pk for s in profile.skills.all()],
         }
 
-    def clean_skills(self):
-        skills = self.cleaned_data["skills"]
-        if len(skills) > settings.MAX_PROFILE_SKILLS:
-            raise ValidationError(f"Choose at most {settings.MAX_PROFILE_SKILLS} skills.")
-        return skills
-
     def clean(self):
         data = super().clean()
-        rate = data.get("hourly_rate")
-        data["hourly_rate_cents"] = (
-            int((rate * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)) if rate is not None else None
-        )
+        data["hourly_rate_cents"] = data.get("hourly_rate")
         if {"timezone", "work_start", "work_end"} <= data.keys():
             try:
                 profile_clean(
@@ -158,8 +151,8 @@ class ProfileForm(forms.Form):
                     work_start=data["work_start"],
                     work_end=data["work_end"],
                 )
-            except ValidationError as exc:
-                add_profile_errors(self, exc)
+            except InvalidInput as exc:
+                add_refusal(self, exc, field_names=PROFILE_FIELD_NAMES)
         return data
 
     def service_kwargs(self) -> dict:
@@ -179,17 +172,7 @@ class ProfileForm(forms.Form):
 
 
 # The service names the rate in cents; the form shows dollars.
-_FORM_FIELD_FOR = {"hourly_rate_cents": "hourly_rate"}
-
-
-def add_profile_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError (keyed by service field names) on the form's own fields."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        name = _FORM_FIELD_FOR.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
+PROFILE_FIELD_NAMES = {"hourly_rate_cents": "hourly_rate"}
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -204,13 +187,6 @@ class LanguageForm(forms.Form):
 
 
 class BaseLanguageFormSet(forms.BaseFormSet):
-    def clean(self):
-        if any(self.errors):
-            return
-        codes = [f.cleaned_data["code"] for f in self.forms if f.cleaned_data.get("code")]
-        if len(codes) != len(set(codes)):
-            raise ValidationError("Each language can be listed once.")
-
     def pairs(self) -> list[tuple[str, str]]:
         return [
             (f.cleaned_data["code"], f.cleaned_data["proficiency"]) for f in self.forms if f.cleaned_data.get("code")
@@ -236,7 +212,7 @@ class PortfolioItemForm(forms.Form):
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if image:
-            validate_image(image)
+            checked(lambda: validate_image(image))
         return image
 
 
@@ -247,7 +223,7 @@ class OrganizationForm(forms.Form):
 
     def clean_timezone(self):
         value = self.cleaned_data["timezone"]
-        validate_timezone_name(value)
+        checked(lambda: validate_timezone_name(value))
         return value
 
     @classmethod

@@ -1,11 +1,15 @@
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django_countries.fields import CountryField
+
+from kernel.uploads import RandomName
 
 
 class UserManager(BaseUserManager):
@@ -178,7 +182,7 @@ class PortfolioItem(models.Model):
     title = models.CharField(max_length=120)
     description = models.TextField(max_length=2000, blank=True)
     url = models.URLField(blank=True)
-    image = models.ImageField(upload_to="portfolio/%Y/%m/", blank=True)
+    image = models.ImageField(upload_to=RandomName("portfolio"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -232,6 +236,12 @@ class OrganizationInvitation(models.Model):
         ACCEPTED = "accepted", "Accepted"
         REVOKED = "revoked", "Revoked"
 
+    ALLOWED = {
+        Status.PENDING: {Status.ACCEPTED, Status.REVOKED},
+        Status.ACCEPTED: set(),
+        Status.REVOKED: set(),
+    }
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
@@ -253,3 +263,11 @@ class OrganizationInvitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.organization} ({self.status})"
+
+    @property
+    def expires_at(self):
+        return self.created_at + timedelta(days=settings.ORG_INVITATION_EXPIRY_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.PENDING and timezone.now() >= self.expires_at

@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from accounts.models import Membership, Role
+from kernel.permissions import require_access
 
 
 class OrgPerm(StrEnum):
@@ -39,9 +40,35 @@ def role_in(user, organization_id: int) -> str | None:
     return Membership.objects.filter(user=user, organization_id=organization_id).values_list("role", flat=True).first()
 
 
+def roles_of(user) -> dict[int, str]:
+    """Every organization role of `user`, read once per user object (one request) and kept on it: for pages and
+    serializers that ask about many rows (`allowed_transitions` over a list). Services use `role_in`, a fresh read
+    inside their transaction."""
+    if not user.is_authenticated:
+        return {}
+    cached = user.__dict__.get("_org_roles")
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+        user.__dict__["_org_roles"] = cached
+    return cached
+
+
+def may(user, organization_id: int, perm: OrgPerm) -> bool:
+    """`has_org_perm` for display: from `roles_of`, so a list of rows costs one query, not one per row."""
+    return role_allows(roles_of(user).get(organization_id, ""), perm)
+
+
 def has_org_perm(user, organization_id: int, perm: OrgPerm) -> bool:
     role = role_in(user, organization_id)
     return role is not None and role_allows(role, perm)
+
+
+def require_org_perm(user, organization_id: int, perm: OrgPerm, *, detail: str = "") -> str:
+    """`user` may do `perm` in the organization, else the one rule (`kernel.permissions.require_access`): not a
+    member → 404, a member whose role lacks `perm` → 403. Returns the role."""
+    role = role_in(user, organization_id)
+    require_access(visible=role is not None, allowed=role is not None and role_allows(role, perm), detail=detail)
+    return role or ""
 
 
 def organization_ids_with(user, perm: OrgPerm) -> list[int]:

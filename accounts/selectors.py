@@ -96,6 +96,11 @@ def public_profiles(*, skill: str = "", country: str = "") -> QuerySet[Freelance
     return profiles
 
 
+def portfolio_items_visible_to(user) -> QuerySet[PortfolioItem]:
+    """Portfolio items are as public as their profile: anyone may see those of active freelancers."""
+    return PortfolioItem.objects.filter(profile__user__is_active=True)
+
+
 def public_profile(profile_id: int) -> FreelancerProfile:
     profile = public_profiles().filter(pk=profile_id).first()
     if profile is None:

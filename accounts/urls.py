@@ -31,4 +31,5 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("start-freelancing/", views.start_freelancing, name="start_freelancing"),
     path("start-hiring/", views.start_hiring, name="start_hiring"),
+    path("api-access/", views.api_access, name="api_access"),
 ]

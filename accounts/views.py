@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors
 from accounts.forms import (
+    PROFILE_FIELD_NAMES,
     InvitationForm,
     LanguageFormSet,
     OrganizationForm,
@@ -21,15 +21,16 @@ from accounts.forms import (
     ProfileForm,
     RoleForm,
     StartHiringForm,
-    add_profile_errors,
     timezone_choices,
 )
 from accounts.models import Role, Skill
 from accounts.permissions import OrgPerm, may_manage_member, organization_ids_with, role_allows
+from accounts.services import auth as auth_services
 from accounts.services import invitations as invitation_services
 from accounts.services import organizations as organization_services
 from accounts.services import profiles as profile_services
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.pages import add_refusal, attempt
 
 
 def _own_profile_or_404(request):
@@ -52,8 +53,8 @@ def profile_edit(request):
         if form.is_valid() and languages.is_valid():
             try:
                 profile_services.profile_update(profile=profile, **form.service_kwargs(), languages=languages.pairs())
-            except ValidationError as exc:
-                add_profile_errors(form, exc)
+            except InvalidInput as exc:
+                add_refusal(form, exc, field_names=PROFILE_FIELD_NAMES)
             else:
                 messages.success(request, "Your profile is saved.")
                 return redirect("accounts:profile_edit")
@@ -107,8 +108,8 @@ def portfolio_add(request):
             profile_services.portfolio_item_add(
                 profile=profile, title=d["title"], description=d["description"], url=d["url"], image=d["image"]
             )
-        except ValidationError as exc:
-            add_profile_errors(portfolio_form, exc)
+        except InvalidInput as exc:
+            add_refusal(portfolio_form, exc)
         except DomainError as exc:
             messages.error(request, exc.detail)
             return redirect(reverse("accounts:profile_edit") + "#portfolio")
@@ -156,7 +157,6 @@ def freelancer_public(request, profile_id: int):
         "is_owner": request.user.is_authenticated and profile.user_id == request.user.pk,
         "can_hire": profile.user_id != request.user.pk and bool(organization_ids_with(request.user, OrgPerm.HIRE)),
         "local_time_there": f"{dj_timezone.now().astimezone(zoneinfo.ZoneInfo(profile.timezone)):%H:%M}",
-        "rate": f"{profile.hourly_rate_cents / 100:,.2f}" if profile.hourly_rate_cents is not None else None,
     }
     return render(request, "accounts/freelancer_public.html", context)
 
@@ -184,13 +184,12 @@ def organization_detail(request, organization_id: int):
     my_role = next(m.role for m in organization.memberships.all() if m.user_id == request.user.pk)
     if request.method == "POST":
         form = OrganizationForm(request.POST)
-        if form.is_valid() and _run(
+        if form.is_valid() and attempt(
             request,
+            lambda: organization_services.organization_update(
+                actor=request.user, organization_id=organization.pk, **form.cleaned_data
+            ),
             "Organization saved.",
-            organization_services.organization_update,
-            actor=request.user,
-            organization_id=organization.pk,
-            **form.cleaned_data,
         ):
             return redirect("accounts:organization_detail", organization_id=organization.pk)
     else:
@@ -222,23 +221,6 @@ def _render_organization(request, organization, my_role, *, form, invite_form, s
     return render(request, "accounts/organization.html", context, status=status)
 
 
-def _run(request, success: str, service, **kwargs) -> bool:
-    """Call a service for a page: a broken rule or bad value becomes a message; returns whether it succeeded."""
-    try:
-        service(**kwargs)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        messages.error(request, exc.detail)
-        return False
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return False
-    messages.success(request, success)
-    return True
-
-
 @require_POST
 @login_required
 def organization_invite(request, organization_id: int):
@@ -246,13 +228,12 @@ def organization_invite(request, organization_id: int):
     form = InvitationForm(request.POST)
     if form.is_valid():
         email = form.cleaned_data["email"]
-        if _run(
+        if attempt(
             request,
+            lambda: invitation_services.invitation_create(
+                actor=request.user, organization_id=organization.pk, **form.cleaned_data
+            ),
             f"Invitation sent to {email}.",
-            invitation_services.invitation_create,
-            actor=request.user,
-            organization_id=organization.pk,
-            **form.cleaned_data,
         ):
             return redirect(reverse("accounts:organization_detail", args=[organization.pk]) + "#invitations")
         return redirect(reverse("accounts:organization_detail", args=[organization.pk]) + "#invitations")
@@ -271,13 +252,12 @@ def organization_invite(request, organization_id: int):
 @login_required
 def invitation_revoke(request, organization_id: int, invitation_id: int):
     _organization_or_404(request, organization_id)
-    _run(
+    attempt(
         request,
+        lambda: invitation_services.invitation_revoke(
+            actor=request.user, organization_id=organization_id, invitation_id=invitation_id
+        ),
         "Invitation revoked.",
-        invitation_services.invitation_revoke,
-        actor=request.user,
-        organization_id=organization_id,
-        invitation_id=invitation_id,
     )
     return redirect(reverse("accounts:organization_detail", args=[organization_id]) + "#invitations")
 
@@ -288,14 +268,15 @@ def member_role(request, organization_id: int, membership_id: int):
     _organization_or_404(request, organization_id)
     form = RoleForm(request.POST)
     if form.is_valid():
-        _run(
+        attempt(
             request,
+            lambda: organization_services.member_change_role(
+                actor=request.user,
+                organization_id=organization_id,
+                membership_id=membership_id,
+                role=form.cleaned_data["role"],
+            ),
             "Role changed.",
-            organization_services.member_change_role,
-            actor=request.user,
-            organization_id=organization_id,
-            membership_id=membership_id,
-            role=form.cleaned_data["role"],
         )
     else:
         messages.error(request, "Choose a role from the list.")
@@ -307,13 +288,12 @@ def member_role(request, organization_id: int, membership_id: int):
 def member_remove(request, organization_id: int, membership_id: int):
     _organization_or_404(request, organization_id)
     leaving = selectors.memberships_of(request.user).filter(pk=membership_id).exists()
-    ok = _run(
+    ok = attempt(
         request,
+        lambda: organization_services.member_remove(
+            actor=request.user, organization_id=organization_id, membership_id=membership_id
+        ),
         "You left the organization." if leaving else "Member removed.",
-        organization_services.member_remove,
-        actor=request.user,
-        organization_id=organization_id,
-        membership_id=membership_id,
     )
     if ok and leaving:
         return redirect("dashboard")
@@ -326,18 +306,15 @@ def invitation_accept(request, token: str):
     except NotFound as exc:
         raise Http404 from exc
     if request.method == "POST" and request.user.is_authenticated:
-        if _run(
+        if attempt(
             request,
+            lambda: invitation_services.invitation_accept(user=request.user, token=token),
             f"Welcome to {invitation.organization.name}.",
-            invitation_services.invitation_accept,
-            user=request.user,
-            token=token,
         ):
             return redirect("accounts:organization_detail", organization_id=invitation.organization_id)
         return redirect("accounts:invitation_accept", token=token)
     context = {
         "invitation": invitation,
-        "email_matches": request.user.is_authenticated and request.user.email.lower() == invitation.email.lower(),
         "role_label": Role(invitation.role).label,
         "next_url": request.get_full_path(),
     }
@@ -365,3 +342,16 @@ def start_hiring(request):
     )
     messages.success(request, f"{organization.name} is ready. Invite your colleagues or post a job.")
     return redirect("accounts:organization_detail", organization_id=organization.pk)
+
+
+# --- API access ---
+
+
+@login_required
+def api_access(request):
+    """What can call the API as this user: today one token (made by POST /api/v1/auth/token/), revocable here."""
+    if request.method == "POST":
+        if auth_services.api_token_revoke(user=request.user):
+            messages.success(request, "Your API token is revoked: programs using it can no longer act for you.")
+        return redirect("accounts:api_access")
+    return render(request, "accounts/api_access.html", {"token": auth_services.api_token_of(request.user)})

@@ -36,6 +36,7 @@ from accounts.models import Role  # noqa: E402
 from contracts.services import milestones  # noqa: E402
 from payments.services import payouts  # noqa: E402
 from payments.services.holds import holds_release_matured  # noqa: E402
+from tests import factories  # noqa: E402
 from tests.factories import (  # noqa: E402
     ContractFactory,
     MembershipFactory,
@@ -152,6 +153,9 @@ def main() -> int:
         print("ledger_bench runs on the sandbox gateway", file=sys.stderr)
         return 2
     call_command("migrate", verbosity=0)
+    # Unique e-mails and names again on a database an earlier run filled.
+    for factory in (factories.UserFactory, factories.OrganizationFactory):
+        factory.reset_sequence(int(time.time()) * 100, force=True)
     rates: dict[str, list[float]] = {"funds": [], "payouts": []}
     lats: dict[str, list[float]] = {"funds": [], "payouts": []}
     failed = 0

@@ -7,8 +7,11 @@ from django.template.response import TemplateResponse
 
 from contracts.models import (
     TERMS_FIELDS,
+    BillingDocument,
+    Bonus,
     Contract,
     ContractEvent,
+    ContractTermsChange,
     Dispute,
     DisputeEvent,
     DisputeEvidence,
@@ -20,6 +23,10 @@ from contracts.models import (
     OfferMilestone,
     SettlementOffer,
     SubmissionFile,
+    TimeEntry,
+    Timesheet,
+    TimesheetEvent,
+    WeeklyUpdate,
 )
 from contracts.services import disputes as dispute_services
 from kernel.errors import DomainError
@@ -90,6 +97,12 @@ class ContractEventInline(StatusEventInline):
     model = ContractEvent
 
 
+class TermsChangeInline(ReadOnlyTabularInline):
+    model = ContractTermsChange
+    fields = ("week_start", "hourly_rate_cents", "weekly_limit_hours", "created_by", "created_at")
+    readonly_fields = fields
+
+
 @admin.register(Contract)
 class ContractAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "title", "organization", "freelancer", "contract_type", "status", "started_at", "ended_at")
@@ -97,7 +110,57 @@ class ContractAdmin(NoAddNoDelete, admin.ModelAdmin):
     search_fields = PARTY_SEARCH_FIELDS
     list_select_related = ("organization", "freelancer")
     readonly_fields = ("organization", "freelancer", "job", "offer", *Contract.TERMS_AND_STATE_FIELDS)
-    inlines = [MilestoneInline, ContractEventInline]
+    inlines = [MilestoneInline, TermsChangeInline, ContractEventInline]
+
+
+# --- Hourly: read-only; the billing cycle and the diary services change these rows ---
+
+
+class TimeEntryInline(ReadOnlyTabularInline):
+    model = TimeEntry
+    fields = ("started_at", "ended_at", "source", "memo")
+    readonly_fields = fields
+
+
+class TimesheetEventInline(StatusEventInline):
+    model = TimesheetEvent
+
+
+class ReadOnlyAdmin(NoAddNoDelete, admin.ModelAdmin):
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Timesheet)
+class TimesheetAdmin(ReadOnlyAdmin):
+    list_display = ("id", "contract", "week_start", "status", "billable_minutes", "amount_cents", "charge_attempts")
+    list_filter = ("status", "week_start")
+    search_fields = ("contract__title", "contract__organization__name", "contract__freelancer__email")
+    list_select_related = ("contract",)
+    inlines = [TimeEntryInline, TimesheetEventInline]
+
+
+@admin.register(Bonus)
+class BonusAdmin(ReadOnlyAdmin):
+    list_display = ("id", "contract", "amount_cents", "currency", "status", "created_by", "created_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("contract__title", "note")
+    list_select_related = ("contract", "created_by")
+
+
+@admin.register(BillingDocument)
+class BillingDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "kind", "timesheet", "total_cents", "currency", "issued_at")
+    list_filter = ("kind", "issued_at")
+    search_fields = ("timesheet__contract__title", "issuer_key")
+    list_select_related = ("timesheet",)
+
+
+@admin.register(WeeklyUpdate)
+class WeeklyUpdateAdmin(ReadOnlyAdmin):
+    list_display = ("id", "contract", "week_start", "author", "created_at")
+    search_fields = ("contract__title", "done")
+    list_select_related = ("contract", "author")
 
 
 class MilestoneEventInline(StatusEventInline):

@@ -4,9 +4,9 @@ Reads are scoped by the selectors (not a party → 404); who may act is decided 
 role → 403); a transition the rules refuse is 409 with a stable code (e.g. "milestone_not_funded").
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from contracts import selectors
 from contracts.models import (
     TERMS_FIELDS,
+    Bonus,
     Contract,
     ContractType,
     Milestone,
@@ -22,12 +23,20 @@ from contracts.models import (
     Offer,
     OfferMilestone,
     SubmissionFile,
+    TimeEntry,
+    Timesheet,
 )
+from contracts.services import bonuses as bonus_services
 from contracts.services import contracts as contract_services
 from contracts.services import milestones as milestone_services
 from contracts.services import offers as offer_services
+from contracts.services import time_entries as time_entry_services
+from contracts.services import timesheets as timesheet_services
 from contracts.services.offers import MilestoneTerms, OfferTerms
+from kernel.files import FileUrlField
 from kernel.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
+from kernel.money import CentsField
+from kernel.transitions import AllowedTransitionsField
 
 ERROR = inline_serializer("ContractsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 BAD_INPUT = OpenApiResponse(ERROR, description="Invalid input.")
@@ -52,6 +61,7 @@ class OfferSerializer(serializers.ModelSerializer):
     freelancer_name = serializers.CharField(source="freelancer.display_name", read_only=True)
     milestones = MilestoneTermsSerializer(many=True, read_only=True)
     contract = serializers.SerializerMethodField()
+    allowed_transitions = AllowedTransitionsField()
 
     class Meta:
         model = Offer
@@ -68,6 +78,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "start_date",
             "message",
             "status",
+            "allowed_transitions",
             "created_at",
             "expires_at",
             "responded_at",
@@ -88,9 +99,9 @@ class OfferCreateSerializer(serializers.Serializer):
     freelancer = serializers.IntegerField(required=False, help_text="…or straight to this freelancer profile id.")
     title = serializers.CharField(max_length=200)
     contract_type = serializers.ChoiceField(choices=ContractType.choices)
-    hourly_rate_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    hourly_rate_cents = CentsField(required=False, allow_null=True)
     weekly_limit_hours = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=32767)
-    total_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2_147_483_647)
+    total_cents = CentsField(required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
     start_date = serializers.DateField()
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     milestones = MilestoneTermsSerializer(many=True, required=False, default=list)
@@ -98,11 +109,7 @@ class OfferCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if ("proposal" in attrs) == ("freelancer" in attrs):
             raise serializers.ValidationError({"proposal": "Send either a proposal or a freelancer."})
-        try:
-            offer_services.offer_terms_clean(self.terms(attrs))
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
-        return attrs
+        return attrs  # the terms' rules are offer_create's: its InvalidInput answers 400 with every field
 
     @staticmethod
     def terms(attrs) -> OfferTerms:
@@ -121,9 +128,11 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class SubmissionFileSerializer(serializers.ModelSerializer):
+    url = FileUrlField(source="file", read_only=True)
+
     class Meta:
         model = SubmissionFile
-        fields = ["id", "name", "content_type", "size", "created_at"]
+        fields = ["id", "name", "content_type", "size", "created_at", "url"]
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -193,6 +202,10 @@ class ContractSerializer(serializers.ModelSerializer):
 class EndSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Contract.Outcome.choices)
     reason = serializers.CharField(max_length=2000)
+
+
+class PauseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class NoteSerializer(serializers.Serializer):
@@ -287,6 +300,22 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         contract_services.contract_end(
             actor=request.user, contract_id=contract.pk, **_validated(EndSerializer, request)
         )
+        return Response(ContractSerializer(_contract_for(request.user, contract.pk)).data)
+
+    @extend_schema(request=PauseSerializer, responses={200: ContractSerializer, **ACTION_ERRORS}, summary="Pause")
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        contract = self.get_object()
+        contract_services.contract_pause(
+            actor=request.user, contract_id=contract.pk, **_validated(PauseSerializer, request)
+        )
+        return Response(ContractSerializer(_contract_for(request.user, contract.pk)).data)
+
+    @extend_schema(request=None, responses={200: ContractSerializer, **ACTION_ERRORS}, summary="Resume")
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        contract = self.get_object()
+        contract_services.contract_resume(actor=request.user, contract_id=contract.pk)
         return Response(ContractSerializer(_contract_for(request.user, contract.pk)).data)
 
 
@@ -392,3 +421,213 @@ class MilestoneViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="reject-refund")
     def reject_refund(self, request, pk=None):
         return self._act(request, milestone_services.milestone_reject_refund, ReasonSerializer)
+
+
+# --- Hourly contracts: time entries, the timer, timesheets, bonuses ---
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    minutes = serializers.IntegerField(read_only=True, help_text="Length in minutes (0 while the timer runs).")
+    week_start = serializers.DateField(source="timesheet.week_start", read_only=True)
+
+    class Meta:
+        model = TimeEntry
+        fields = ["id", "started_at", "ended_at", "minutes", "memo", "source", "timesheet", "week_start"]
+        read_only_fields = fields
+
+
+class TimeEntryInputSerializer(serializers.Serializer):
+    started_at = serializers.DateTimeField(help_text="ISO 8601 with its offset, on a 10-minute boundary.")
+    ended_at = serializers.DateTimeField()
+    memo = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class TimerStartSerializer(serializers.Serializer):
+    memo = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class DayTotalSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    minutes = serializers.IntegerField()
+    billable_minutes = serializers.IntegerField()
+
+
+class TimesheetSerializer(serializers.ModelSerializer):
+    days = serializers.SerializerMethodField(help_text="Per-day totals in the caller's own time zone.")
+    time_zone = serializers.SerializerMethodField()
+    amount_cents = serializers.SerializerMethodField(help_text="Billable hours × rate (an estimate while open).")
+    client_fee_cents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Timesheet
+        fields = [
+            "id",
+            "contract",
+            "week_start",
+            "status",
+            "hourly_rate_cents",
+            "weekly_limit_hours",
+            "currency",
+            "total_minutes",
+            "billable_minutes",
+            "amount_cents",
+            "client_fee_cents",
+            "disputed_minutes",
+            "disputed_cents",
+            "released_cents",
+            "charged_at",
+            "review_ends_at",
+            "released_at",
+            "days",
+            "time_zone",
+        ]
+        read_only_fields = fields
+
+    def _view(self, timesheet):
+        cache = self.context.setdefault("_views", {})
+        if timesheet.pk not in cache:
+            cache[timesheet.pk] = timesheet_services.week_view(
+                contract=timesheet.contract,
+                week_start=timesheet.week_start,
+                viewer=self.context["request"].user,
+                timesheet=timesheet,
+            )
+        return cache[timesheet.pk]
+
+    @extend_schema_field(DayTotalSerializer(many=True))
+    def get_days(self, timesheet):
+        return DayTotalSerializer(self._view(timesheet).days, many=True).data
+
+    def get_time_zone(self, timesheet) -> str:
+        return self._view(timesheet).zone_name
+
+    def get_amount_cents(self, timesheet) -> int:
+        return self._view(timesheet).amount_cents
+
+    def get_client_fee_cents(self, timesheet) -> int:
+        return self._view(timesheet).client_fee_cents
+
+
+class DisputeSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=10, help_text="Whole 10-minute segments of billable time.")
+    reason = serializers.CharField(max_length=2000)
+
+
+class BonusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Bonus
+        fields = ["id", "contract", "amount_cents", "currency", "note", "status", "failure_reason", "created_at"]
+        read_only_fields = fields
+
+
+class BonusInputSerializer(serializers.Serializer):
+    amount_cents = CentsField()
+    note = serializers.CharField(max_length=2000)
+
+
+class _ContractNested(viewsets.GenericViewSet):
+    def contract(self) -> Contract:
+        return _contract_for_nested(self.request.user, self.kwargs["contract_id"])
+
+
+@extend_schema(tags=["hourly"])
+class TimeEntryViewSet(_ContractNested, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """/contracts/{contract_id}/time-entries/: the work diary. The freelancer adds, changes and deletes this
+    week's time and runs the timer; both sides read it."""
+
+    serializer_class = TimeEntrySerializer
+    queryset = TimeEntry.objects.none()  # for the schema; requests use get_queryset
+    lookup_url_kwarg = "entry_id"
+
+    def get_queryset(self):
+        return time_entry_services.entries_of(user=self.request.user, contract_id=self.contract().pk)
+
+    def _answer(self, entry_id: int, code=status.HTTP_200_OK) -> Response:
+        return Response(TimeEntrySerializer(self.get_queryset().get(pk=entry_id)).data, status=code)
+
+    @extend_schema(request=TimeEntryInputSerializer, responses={201: TimeEntrySerializer, **ACTION_ERRORS})
+    def create(self, request, contract_id=None):
+        logged = time_entry_services.entry_add(
+            actor=request.user, contract_id=self.contract().pk, **_validated(TimeEntryInputSerializer, request)
+        )
+        return self._answer(logged.entry.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TimeEntryInputSerializer, responses={200: TimeEntrySerializer, **ACTION_ERRORS})
+    def update(self, request, contract_id=None, entry_id=None):
+        entry = self.get_object()
+        time_entry_services.entry_update(
+            actor=request.user, entry_id=entry.pk, **_validated(TimeEntryInputSerializer, request)
+        )
+        return self._answer(entry.pk)
+
+    @extend_schema(responses={204: None, **ACTION_ERRORS})
+    def destroy(self, request, contract_id=None, entry_id=None):
+        time_entry_services.entry_delete(actor=request.user, entry_id=self.get_object().pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=TimerStartSerializer, responses={201: TimeEntrySerializer, **ACTION_ERRORS})
+    @action(detail=False, methods=["post"], url_path="timer/start")
+    def timer_start(self, request, contract_id=None):
+        entry = time_entry_services.timer_start(
+            actor=request.user, contract_id=self.contract().pk, **_validated(TimerStartSerializer, request)
+        )
+        return self._answer(entry.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: TimeEntrySerializer, 204: None, **ACTION_ERRORS})
+    @action(detail=False, methods=["post"], url_path="timer/stop")
+    def timer_stop(self, request, contract_id=None):
+        logged = time_entry_services.timer_stop(actor=request.user, contract_id=self.contract().pk)
+        if logged is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return self._answer(logged.entry.pk)
+
+
+@extend_schema(tags=["hourly"])
+class TimesheetViewSet(_ContractNested, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """/contracts/{contract_id}/timesheets/: every week of the contract, the current one live."""
+
+    serializer_class = TimesheetSerializer
+    queryset = Timesheet.objects.none()  # for the schema; requests use get_queryset
+    lookup_url_kwarg = "timesheet_id"
+
+    def get_queryset(self):
+        return timesheet_services.timesheets_of(
+            user=self.request.user, contract_id=self.contract().pk
+        ).prefetch_related("entries")
+
+    @extend_schema(request=DisputeSerializer, responses={200: TimesheetSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, contract_id=None, timesheet_id=None):
+        timesheet = self.get_object()
+        timesheet_services.timesheet_dispute(
+            actor=request.user, timesheet_id=timesheet.pk, **_validated(DisputeSerializer, request)
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=timesheet.pk)).data)
+
+
+@extend_schema(tags=["hourly"])
+class BonusViewSet(_ContractNested, mixins.ListModelMixin):
+    """/contracts/{contract_id}/bonuses/: bonuses on a contract of either type; POST pays one (client, FUND)."""
+
+    serializer_class = BonusSerializer
+    queryset = Bonus.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        return bonus_services.bonuses_of(user=self.request.user, contract_id=self.contract().pk)
+
+    @extend_schema(
+        request=BonusInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: BonusSerializer, **ACTION_ERRORS},
+        summary="Pay a bonus: charged with the client fee, released to the freelancer less their fee",
+    )
+    def create(self, request, contract_id=None):
+        contract = self.contract()
+        key = idempotency_key_from_request(request, action="bonus_pay")
+        bonus = bonus_services.bonus_pay(
+            actor=request.user,
+            contract_id=contract.pk,
+            idempotency_key=key,
+            **_validated(BonusInputSerializer, request),
+        )
+        return Response(BonusSerializer(bonus).data, status=status.HTTP_201_CREATED)

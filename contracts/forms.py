@@ -1,38 +1,21 @@
-"""Page forms for offers, contracts and milestones. Amounts are typed in dollars and become integer cents here;
-the rules themselves live in the services (`offer_terms_clean`), which the forms call to show errors by field."""
-
-from decimal import Decimal
+"""Page forms for offers, contracts and milestones. Amounts are typed in dollars and become integer cents in
+`kernel.money.MoneyField`; the rules themselves live in the services (`offer_terms_clean`), which the forms call to
+show errors by field."""
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
 from contracts.models import Contract, ContractType
 from contracts.services.offers import MilestoneTerms, OfferTerms, offer_terms_clean
+from kernel.errors import InvalidInput
 from kernel.idempotency import IdempotencyKeyField
+from kernel.money import MoneyField
+from kernel.pages import add_refusal
 from kernel.uploads import MultipleFileField
 
 
-def to_cents(amount: Decimal | None) -> int | None:
-    return None if amount is None else int(amount * 100)
-
-
-def to_dollars(cents: int) -> Decimal:
-    """Cents as the exact decimal a money field shows (30000 → 300.00), never through a float."""
-    return Decimal(cents).scaleb(-2)
-
-
-def _money_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        min_value=Decimal("0.01"),
-        max_value=Decimal(settings.MAX_CONTRACT_AMOUNT_CENTS) / 100,
-        max_digits=12,
-        decimal_places=2,
-        help_text=help_text,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
+def _money_field(label: str, *, required: bool = True, help_text: str = "") -> MoneyField:
+    return MoneyField(label=label, required=required, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS, help_text=help_text)
 
 
 class DateInput(forms.DateInput):
@@ -74,9 +57,8 @@ class OfferForm(forms.Form):
             return data
         try:
             offer_terms_clean(self.terms())
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                self.add_error(self.FIELD_FOR.get(field, field), messages)
+        except InvalidInput as exc:
+            add_refusal(self, exc, field_names=self.FIELD_FOR)
         return data
 
     def milestones(self) -> list[MilestoneTerms]:
@@ -85,7 +67,7 @@ class OfferForm(forms.Form):
         return [
             MilestoneTerms(
                 title=row["title"],
-                amount_cents=to_cents(row["amount"]),
+                amount_cents=row["amount"],
                 description=row.get("description", ""),
                 due_date=row.get("due_date"),
             )
@@ -99,9 +81,9 @@ class OfferForm(forms.Form):
         return OfferTerms(
             contract_type=data["contract_type"],
             start_date=data["start_date"],
-            hourly_rate_cents=None if is_fixed else to_cents(data.get("hourly_rate")),
+            hourly_rate_cents=None if is_fixed else data.get("hourly_rate"),
             weekly_limit_hours=None if is_fixed else data.get("weekly_limit_hours"),
-            total_cents=to_cents(data.get("total")) if is_fixed else None,
+            total_cents=data.get("total") if is_fixed else None,
             milestones=self.milestones() if is_fixed else (),
         )
 
@@ -177,7 +159,7 @@ class MilestoneAddForm(forms.Form):
         data = self.cleaned_data
         return MilestoneTerms(
             title=data["title"],
-            amount_cents=to_cents(data["amount"]),
+            amount_cents=data["amount"],
             description=data.get("description", ""),
             due_date=data.get("due_date"),
         )

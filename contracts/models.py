@@ -5,6 +5,8 @@ Each stateful model has a `Status` and an `ALLOWED` transition map beside it; on
 milestone leaves one event row (who, when, from, to, why).
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from jobs.models import Job, Proposal
-from kernel.uploads import StoredFile
+from kernel.refs import Kind, ref
+from kernel.uploads import RandomName, StoredFile
 
 
 class ContractType(models.TextChoices):
@@ -109,7 +112,14 @@ class OfferMilestone(models.Model):
         return self.title
 
 
+class PauseReason(models.TextChoices):
+    CLIENT = "client", "Paused by the client"
+    CHARGE_FAILED = "charge_failed", "Paused: the weekly charge failed"
+
+
 class Contract(models.Model):
+    HISTORY = "events"
+
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
@@ -134,6 +144,8 @@ class Contract(models.Model):
         "ended_by",
         "end_outcome",
         "end_reason",
+        "pause_reason",
+        "paused_at",
     )
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contracts")
@@ -157,6 +169,10 @@ class Contract(models.Model):
     )
     end_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     end_reason = models.TextField(max_length=2000, blank=True)
+    # Why a paused contract is paused: the client chose to, or a weekly charge failed (then a successful retry
+    # resumes it, and the client cannot resume it before the money is in).
+    pause_reason = models.CharField(max_length=16, choices=PauseReason.choices, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -170,6 +186,11 @@ class Contract(models.Model):
                 condition=Q(status="ended", ended_at__isnull=False) | (~Q(status="ended") & Q(ended_at__isnull=True)),
                 name="contract_ended_at_iff_ended",
             ),
+            models.CheckConstraint(
+                condition=Q(status="paused", paused_at__isnull=False)
+                | (~Q(status="paused") & Q(paused_at__isnull=True)),
+                name="contract_paused_at_iff_paused",
+            ),
         ]
 
     def __str__(self):
@@ -180,8 +201,12 @@ class Contract(models.Model):
         return self.contract_type == ContractType.FIXED
 
     @property
+    def is_hourly(self) -> bool:
+        return self.contract_type == ContractType.HOURLY
+
+    @property
     def escrow_reference(self) -> str:
-        return f"contract:{self.pk}"
+        return ref(Kind.CONTRACT, self.pk)
 
 
 class StatusEvent(models.Model):
@@ -302,7 +327,281 @@ class MilestoneSubmission(models.Model):
 
 class SubmissionFile(StoredFile):
     submission = models.ForeignKey(MilestoneSubmission, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to="milestones/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("milestones"))
+
+
+# --- Hourly contracts: terms by week, the work diary, timesheets, weekly updates, bonuses, documents ---
+
+
+class ContractTermsChange(models.Model):
+    """A new hourly rate and weekly limit that apply from the Monday `week_start` on (never to a week already
+    under way: the freelancer worked this week on the terms they saw). The latest change not after a week is
+    that week's terms; before the first change the contract's own terms hold."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="terms_changes")
+    week_start = models.DateField()
+    hourly_rate_cents = models.PositiveIntegerField()
+    # Zero is allowed here: the freelancer may still log time, none of it is billed.
+    weekly_limit_hours = models.PositiveSmallIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["week_start", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "week_start"], name="terms_change_once_per_week"),
+            models.CheckConstraint(condition=Q(hourly_rate_cents__gt=0), name="terms_change_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"contract {self.contract_id} from {self.week_start}: {self.hourly_rate_cents}/h"
+
+
+class Timesheet(models.Model):
+    """One contract's billing week (Monday 00:00 to Sunday 23:59 UTC), created with its first time entry.
+
+    The rate, limit and currency are the week's terms, copied when the week's first entry is made. The minute
+    totals are kept by the time-entry services on every change, so a page reads them without summing."""
+
+    HISTORY = "events"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        DISPUTED = "disputed", "Disputed"
+        PAID = "paid", "Paid"
+
+    ALLOWED = {
+        # Closing: charged (review starts), nothing billable (approved, nothing to pay), or the card failed.
+        Status.OPEN: {Status.IN_REVIEW, Status.APPROVED, Status.PAYMENT_FAILED},
+        Status.PAYMENT_FAILED: {Status.IN_REVIEW},
+        Status.IN_REVIEW: {Status.APPROVED, Status.DISPUTED},
+        Status.APPROVED: {Status.PAID},
+        # The undisputed part is released at the end of the review; the disputes work settles the rest.
+        Status.DISPUTED: set(),
+        Status.PAID: set(),
+    }
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="timesheets")
+    week_start = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    hourly_rate_cents = models.PositiveIntegerField()
+    weekly_limit_hours = models.PositiveSmallIntegerField()
+    currency = models.CharField(max_length=3)
+    total_minutes = models.PositiveIntegerField(default=0)
+    billable_minutes = models.PositiveIntegerField(default=0)
+    # Set at closing: billable hours × rate, and the client fee charged on top of it.
+    amount_cents = models.PositiveIntegerField(default=0)
+    client_fee_cents = models.PositiveIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The charge: each attempt has its own key (`charge_key`, set before the gateway is called and kept until
+    # the outcome is recorded), so a retry never replays an earlier failure.
+    charge_attempts = models.PositiveSmallIntegerField(default=0)
+    charge_key = models.CharField(max_length=120, blank=True)
+    charge_error = models.CharField(max_length=255, blank=True)
+    next_charge_at = models.DateTimeField(null=True, blank=True)
+    charged_at = models.DateTimeField(null=True, blank=True)
+    review_ends_at = models.DateTimeField(null=True, blank=True)
+    disputed_minutes = models.PositiveIntegerField(default=0)
+    disputed_cents = models.PositiveIntegerField(default=0)
+    dispute_reason = models.TextField(max_length=2000, blank=True)
+    released_cents = models.PositiveIntegerField(default=0)
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        indexes = [
+            models.Index(fields=["status", "week_start"], name="timesheet_status_week_idx"),
+            models.Index(fields=["status", "next_charge_at"], name="timesheet_retry_idx"),
+            models.Index(fields=["status", "review_ends_at"], name="timesheet_review_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "week_start"], name="timesheet_once_per_week"),
+            models.CheckConstraint(
+                condition=Q(billable_minutes__lte=models.F("total_minutes")), name="billable_le_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(disputed_minutes__lte=models.F("billable_minutes")), name="disputed_le_billable"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Timesheet of contract {self.contract_id}, week of {self.week_start}"
+
+    @property
+    def total_cents(self) -> int:
+        return self.amount_cents + self.client_fee_cents
+
+    @property
+    def week_end(self):
+        """The last day of the week (a Sunday)."""
+        return self.week_start + timedelta(days=6)
+
+
+class TimesheetEvent(StatusEvent):
+    timesheet = models.ForeignKey(Timesheet, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+
+    def __str__(self):
+        return f"timesheet {self.timesheet_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class TimeEntry(models.Model):
+    """Time the freelancer worked, in whole 10-minute segments, inside one billing week. A running timer is the
+    entry without an end; there is at most one per freelancer across all their contracts."""
+
+    class Source(models.TextChoices):
+        TIMER = "timer", "Timer"
+        MANUAL = "manual", "Manual"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="time_entries")
+    timesheet = models.ForeignKey(Timesheet, on_delete=models.PROTECT, related_name="entries")
+    # The contract's freelancer, repeated so the database can hold "one running timer per freelancer".
+    freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    memo = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name_plural = "time entries"
+        indexes = [models.Index(fields=["freelancer", "started_at"], name="time_entry_freelancer_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freelancer"], condition=Q(ended_at__isnull=True), name="one_running_timer_per_freelancer"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
+                name="entry_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M}–{self.ended_at:%H:%M}" if self.ended_at else "running timer"
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ended_at - self.started_at).total_seconds() // 60) if self.ended_at else 0
+
+
+class WeeklyUpdate(models.Model):
+    """The freelancer's short note about a week: what got done, what is next, what is in the way."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="weekly_updates")
+    week_start = models.DateField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    done = models.TextField(max_length=2000)
+    next = models.TextField(max_length=2000, blank=True)
+    blockers = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [models.UniqueConstraint(fields=["contract", "week_start"], name="weekly_update_once")]
+
+    def __str__(self):
+        return f"update on contract {self.contract_id}, week of {self.week_start}"
+
+
+class Bonus(models.Model):
+    """An extra payment from the client: charged with the client fee and released at once to the freelancer's
+    pending balance less the freelancer fee."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being charged"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Charge failed"
+
+    ALLOWED = {
+        Status.PENDING: {Status.PAID, Status.FAILED},
+        Status.PAID: set(),
+        Status.FAILED: set(),
+    }
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="bonuses")
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    note = models.TextField(max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The caller's key (scoped to who sent it), so the same request twice is one bonus.
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "bonuses"
+        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="bonus_positive")]
+
+    def __str__(self):
+        return f"Bonus {self.pk} on contract {self.contract_id}"
+
+
+class DocumentSequence(models.Model):
+    """The last number an issuer gave a document of a kind. Taken under its row lock in the transaction that
+    writes the document, so numbers have no gaps: a rolled-back document gives its number back."""
+
+    issuer_key = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer_key", "kind"], name="document_sequence_once")]
+
+    def __str__(self):
+        return f"{self.kind} {self.issuer_key}: {self.last_number}"
+
+
+class BillingDocument(models.Model):
+    """An invoice to the client or a statement to the freelancer for one closed week. Its lines and totals are
+    frozen when it is issued (`lines`: one per UTC day of the week, with minutes and billable minutes)."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        STATEMENT = "statement", "Statement"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    timesheet = models.ForeignKey(Timesheet, on_delete=models.PROTECT, related_name="documents")
+    # Invoices are issued in the freelancer's name to the client; statements by the platform to the freelancer.
+    issuer_key = models.CharField(max_length=80)
+    number = models.PositiveIntegerField()
+    lines = models.JSONField(default=list)
+    hourly_rate_cents = models.PositiveIntegerField()
+    billable_minutes = models.PositiveIntegerField()
+    total_minutes = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField()
+    fee_cents = models.PositiveIntegerField()
+    # Invoice: amount + client fee (what the client paid). Statement: amount − freelancer fee (what they earn).
+    total_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer_key", "kind", "number"], name="document_number_once"),
+            models.UniqueConstraint(fields=["timesheet", "kind"], name="document_once_per_timesheet"),
+        ]
+
+    def __str__(self):
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        prefix = "INV" if self.kind == self.Kind.INVOICE else "ST"
+        issuer = self.issuer_key.replace("user:", "U").replace("platform", "P")
+        return f"{prefix}-{issuer}-{self.number:06d}"
 
 
 # --- Feedback, disputes (contracts/services/feedback.py, disputes.py) ---

@@ -124,20 +124,14 @@ def milestones_visible_to(user) -> QuerySet[Milestone]:
     ).select_related("contract", "contract__organization", "contract__freelancer")
 
 
-def submission_file_get(*, user, file_id: int) -> SubmissionFile:
-    found = (
-        SubmissionFile.objects.filter(
-            Q(submission__milestone__contract__freelancer_id=user.pk)
-            | Q(submission__milestone__contract__organization_id__in=organization_ids_with(user, OrgPerm.VIEW))
-        )
-        .filter(pk=file_id)
-        .first()
-        if user.is_authenticated
-        else None
+def submission_files_readable_by(user) -> QuerySet[SubmissionFile]:
+    """Delivered files go to the parties of the contract (kernel.files serves them)."""
+    if not user.is_authenticated:
+        return SubmissionFile.objects.none()
+    return SubmissionFile.objects.filter(
+        Q(submission__milestone__contract__freelancer_id=user.pk)
+        | Q(submission__milestone__contract__organization_id__in=organization_ids_with(user, OrgPerm.VIEW))
     )
-    if found is None:
-        raise NotFound()
-    return found
 
 
 def milestones_due_for_auto_approval(*, before) -> QuerySet[Milestone]:

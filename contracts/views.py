@@ -1,10 +1,11 @@
 """Offer and contract pages: parse input, call one service or selector, render. Domain errors become messages."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,36 +13,26 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
 from accounts.permissions import OrgPerm, has_org_perm
-from contracts import forms, selectors
-from contracts.models import Contract, Milestone, Offer
+from contracts import forms, hourly_forms, selectors
+from contracts.models import Contract, Milestone, Offer, Timesheet, WeeklyUpdate
+from contracts.services import bonuses as bonus_services
 from contracts.services import contracts as contract_services
+from contracts.services import invoices as invoice_services
 from contracts.services import milestones as milestone_services
 from contracts.services import offers as offer_services
+from contracts.services import time_entries as time_entry_services
+from contracts.services import timesheets as timesheet_services
+from contracts.services import updates as update_services
+from contracts.services.weeks import hours_label
 from jobs import selectors as job_selectors
 from kernel.errors import DomainError, NotFound
 from kernel.idempotency import scoped_key
+from kernel.money import format_money
+from kernel.pages import add_refusal, attempt
 from kernel.refs import Kind, ref
 from kernel.transitions import allowed_transitions
 from payments import selectors as payment_selectors
 from payments.services import saga
-
-
-def _not_found(exc: NotFound):
-    raise Http404 from exc
-
-
-def _attempt(request, call, success) -> bool:
-    """Run one service call: not found is a 404, a refused rule shows its detail, else `success` is shown (a text,
-    or a function of what the call returned). True when the call succeeded."""
-    try:
-        result = call()
-    except NotFound as exc:
-        _not_found(exc)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return False
-    messages.success(request, success(result) if callable(success) else success)
-    return True
 
 
 def _errors_text(form) -> str:
@@ -72,23 +63,23 @@ def _offer_source(request):
         try:
             return None, account_selectors.public_profile(int(profile_id))
         except NotFound as exc:
-            _not_found(exc)
+            raise Http404 from exc
     raise Http404
 
 
 def _offer_initial(proposal, profile) -> tuple[dict, list[dict]]:
     initial = {"start_date": timezone.localdate(), "contract_type": "hourly", "weekly_limit_hours": 40}
     if profile.hourly_rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(profile.hourly_rate_cents)
+        initial["hourly_rate"] = profile.hourly_rate_cents
     if proposal is None:
         return initial, []
     job = proposal.job
     initial.update(title=job.title, contract_type=job.budget_type)
     if proposal.rate_cents:
-        initial["hourly_rate"] = forms.to_dollars(proposal.rate_cents)
+        initial["hourly_rate"] = proposal.rate_cents
     if proposal.bid_cents:
-        initial["total"] = forms.to_dollars(proposal.bid_cents)
-    rows = [{"title": m.title, "amount": forms.to_dollars(m.amount_cents)} for m in proposal.milestones.all()]
+        initial["total"] = proposal.bid_cents
+    rows = [{"title": m.title, "amount": m.amount_cents} for m in proposal.milestones.all()]
     return initial, rows
 
 
@@ -119,7 +110,7 @@ def offer_new(request):
                 freelancer_profile_id=None if proposal else profile.pk,
             )
         except DomainError as exc:
-            form.add_error(None, ValidationError(exc.detail, code=exc.code))
+            add_refusal(form, exc, field_names=forms.OfferForm.FIELD_FOR)
         else:
             messages.success(request, f"Offer sent to {offer.freelancer.display_name}.")
             return redirect("contracts:offer_detail", offer_id=offer.pk)
@@ -140,12 +131,9 @@ def offer_detail(request, offer_id: int):
     try:
         offer = selectors.offer_get(user=request.user, offer_id=offer_id)
     except NotFound as exc:
-        _not_found(exc)
-    is_freelancer = offer.freelancer_id == request.user.pk
+        raise Http404 from exc
     context = {
         "offer": offer,
-        "is_freelancer": is_freelancer,
-        "can_withdraw": has_org_perm(request.user, offer.organization_id, OrgPerm.HIRE),
         "is_open": offer.status == Offer.Status.PENDING and offer.expires_at > timezone.now(),
         "decline_form": forms.DeclineOfferForm(),
         "contract": getattr(offer, "contract", None) if offer.status == Offer.Status.ACCEPTED else None,
@@ -159,7 +147,7 @@ def offer_accept(request, offer_id: int):
     try:
         contract = offer_services.offer_accept(actor=request.user, offer_id=offer_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("contracts:offer_detail", offer_id=offer_id)
@@ -186,7 +174,7 @@ def offer_withdraw(request, offer_id: int):
 
 
 def _offer_action(request, offer_id: int, call):
-    _attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
+    attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
     return redirect("contracts:offer_detail", offer_id=offer_id)
 
 
@@ -209,7 +197,7 @@ def contract_detail(request, contract_id: int):
     try:
         contract = selectors.contract_get(user=request.user, contract_id=contract_id)
     except NotFound as exc:
-        _not_found(exc)
+        raise Http404 from exc
     user = request.user
     org = contract.organization_id
     is_freelancer = contract.freelancer_id == user.pk
@@ -237,7 +225,12 @@ def contract_detail(request, contract_id: int):
         "add_form": forms.MilestoneAddForm(auto_id="add_%s"),
         "end_form": forms.EndContractForm(auto_id="end_%s"),
         "S": Milestone.Status,
+        "can_pay_bonus": has_org_perm(user, org, OrgPerm.FUND) and not is_freelancer,
+        "bonuses": contract.bonuses.all()[:50],
+        "bonus_form": hourly_forms.BonusForm(auto_id="bonus_%s"),
     }
+    if contract.is_hourly:
+        context.update(_hourly_context(request, contract))
     return render(request, "contracts/contract_detail.html", context)
 
 
@@ -277,7 +270,7 @@ def milestone_add(request, contract_id: int):
 
 
 def _contract_action(request, contract_id: int, call, success: str):
-    _attempt(request, call, success)
+    attempt(request, call, success)
     return redirect("contracts:contract_detail", contract_id=contract_id)
 
 
@@ -301,7 +294,7 @@ def _milestone_action(request, milestone_id: int, call, success: str):
     """On success the page opens at the milestone, whose new state shows there; a refusal opens at the top, where
     the message saying why is (scrolled to the milestone, the user would see nothing happen)."""
     url = _contract_url_of(request, milestone_id)
-    done = _attempt(request, call, success)
+    done = attempt(request, call, success)
     return redirect(url + f"#milestone-{milestone_id}" if done else url)
 
 
@@ -408,12 +401,334 @@ def milestone_reject_refund(request, milestone_id: int):
     )
 
 
+# --- Hourly contracts: the work diary, the week, timesheets, documents, pause/resume, bonuses ---
+
+
+def _hourly_context(request, contract) -> dict:
+    """What the contract page shows of an hourly contract: this week live, past weeks, the timer, the forms."""
+    user = request.user
+    is_freelancer = contract.freelancer_id == user.pk
+    week = timesheet_services.current_week_start()
+    current = timesheet_services.week_view(contract=contract, week_start=week, viewer=user)
+    limit_minutes = current.weekly_limit_hours * 60
+    running = time_entry_services.running_timer(user=user) if is_freelancer else None
+    next_terms = contract.terms_changes.filter(week_start__gt=week).first()
+    update = WeeklyUpdate.objects.filter(contract=contract, week_start=week).first()
+    moves = allowed_transitions(contract, user)
+    return {
+        "week": current,
+        "week_end": week + dt.timedelta(days=6),
+        "limit_left_minutes": max(limit_minutes - current.total_minutes, 0),
+        "near_limit": is_freelancer and 0 < limit_minutes - current.total_minutes <= 120,
+        "past_limit": current.total_minutes > limit_minutes,
+        "running": running,
+        "running_here": running is not None and running.contract_id == contract.pk,
+        "entries": current.timesheet.entries.all() if current.timesheet else [],
+        "timesheets": contract.timesheets.exclude(week_start=week)[:60],
+        "next_terms": next_terms,
+        "weekly_update": update,
+        "can_log": is_freelancer and contract.status == Contract.Status.ACTIVE,
+        "can_pause": Contract.Status.PAUSED in moves,
+        "can_resume": Contract.Status.ACTIVE in moves,
+        "can_manage_cards": has_org_perm(user, contract.organization_id, OrgPerm.MANAGE_PAYMENT_METHODS),
+        "timer_form": hourly_forms.TimerForm(auto_id="timer_%s"),
+        "entry_form": hourly_forms.EntryForm(zone_name=user.timezone_name, auto_id="entry_%s"),
+        "update_form": hourly_forms.WeeklyUpdateForm(
+            initial={"done": update.done, "next": update.next, "blockers": update.blockers} if update else None,
+            auto_id="update_%s",
+        ),
+        "pause_form": hourly_forms.PauseForm(auto_id="pause_%s"),
+        "terms_form": hourly_forms.TermsForm(auto_id="terms_%s"),
+    }
+
+
+def _limit_message(logged) -> str:
+    if logged and logged.unbilled_minutes:
+        return f" {hours_label(logged.unbilled_minutes)} h of it are past the weekly limit: recorded, but not billed."
+    return ""
+
+
+def _hourly_redirect(contract_id: int, anchor: str = "work-diary"):
+    return redirect(reverse("contracts:contract_detail", args=[contract_id]) + f"#{anchor}")
+
+
+@require_POST
 @login_required
-def submission_file(request, file_id: int):
-    try:
-        attachment = selectors.submission_file_get(user=request.user, file_id=file_id)
-    except NotFound as exc:
-        _not_found(exc)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+def timer_start(request, contract_id: int):
+    form = hourly_forms.TimerForm(request.POST)
+    memo = form.cleaned_data["memo"] if form.is_valid() else ""
+    attempt(
+        request,
+        lambda: time_entry_services.timer_start(actor=request.user, contract_id=contract_id, memo=memo),
+        "The timer is running.",
     )
+    return _hourly_redirect(contract_id)
+
+
+@require_POST
+@login_required
+def timer_stop(request, contract_id: int):
+    attempt(
+        request,
+        lambda: time_entry_services.timer_stop(actor=request.user, contract_id=contract_id),
+        lambda logged: "The timer is stopped." + _limit_message(logged) if logged else "The timer was not running.",
+    )
+    return _hourly_redirect(contract_id)
+
+
+@login_required
+def timer_state(request, contract_id: int):
+    """The timer as it stands, for the page's script (a second tab, a tab brought back to the front)."""
+    try:
+        selectors.contract_get(user=request.user, contract_id=contract_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    running = time_entry_services.running_timer(user=request.user)
+    return JsonResponse(
+        {
+            "running": running is not None and running.contract_id == contract_id,
+            "elsewhere": running is not None and running.contract_id != contract_id,
+            "started_at": running.started_at.isoformat() if running else None,
+            "memo": running.memo if running else "",
+        }
+    )
+
+
+@require_POST
+@login_required
+def entry_add(request, contract_id: int):
+    form = hourly_forms.EntryForm(request.POST, zone_name=request.user.timezone_name)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _hourly_redirect(contract_id, "add-time")
+    start, end = form.instants()
+    attempt(
+        request,
+        lambda: time_entry_services.entry_add(
+            actor=request.user, contract_id=contract_id, started_at=start, ended_at=end, memo=form.cleaned_data["memo"]
+        ),
+        lambda logged: f"Added {hours_label(logged.entry.minutes)} h." + _limit_message(logged),
+    )
+    return _hourly_redirect(contract_id)
+
+
+def _entry_of(request, entry_id: int):
+    try:
+        return time_entry_services.entry_get(user=request.user, entry_id=entry_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+def entry_edit(request, entry_id: int):
+    entry = _entry_of(request, entry_id)
+    zone_name = request.user.timezone_name
+    if request.method == "POST":
+        form = hourly_forms.EntryForm(request.POST, zone_name=zone_name, auto_id="edit_%s")
+        if form.is_valid():
+            start, end = form.instants()
+            done = attempt(
+                request,
+                lambda: time_entry_services.entry_update(
+                    actor=request.user,
+                    entry_id=entry_id,
+                    started_at=start,
+                    ended_at=end,
+                    memo=form.cleaned_data["memo"],
+                ),
+                lambda logged: "The entry is saved." + _limit_message(logged),
+            )
+            if done:
+                return _hourly_redirect(entry.contract_id)
+    elif entry.ended_at is None:
+        messages.error(request, "Stop the timer before changing its times.")
+        return _hourly_redirect(entry.contract_id)
+    else:
+        form = hourly_forms.EntryForm.for_entry(entry, zone_name=zone_name)
+    return render(request, "contracts/entry_edit.html", {"entry": entry, "form": form})
+
+
+@require_POST
+@login_required
+def entry_delete(request, entry_id: int):
+    entry = _entry_of(request, entry_id)
+    attempt(
+        request,
+        lambda: time_entry_services.entry_delete(actor=request.user, entry_id=entry_id),
+        "The entry is deleted.",
+    )
+    return _hourly_redirect(entry.contract_id)
+
+
+@require_POST
+@login_required
+def weekly_update(request, contract_id: int):
+    form = hourly_forms.WeeklyUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _hourly_redirect(contract_id, "weekly-update")
+    attempt(
+        request,
+        lambda: update_services.weekly_update_post(actor=request.user, contract_id=contract_id, **form.cleaned_data),
+        "Your weekly update is posted.",
+    )
+    return _hourly_redirect(contract_id, "weekly-update")
+
+
+@login_required
+def timesheet_detail(request, timesheet_id: int):
+    try:
+        timesheet = timesheet_services.timesheet_get(user=request.user, timesheet_id=timesheet_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    contract = timesheet.contract
+    user = request.user
+    view = timesheet_services.week_view(
+        contract=contract, week_start=timesheet.week_start, viewer=user, timesheet=timesheet
+    )
+    documents = invoice_services.documents_visible_to(user).filter(timesheet=timesheet)
+    context = {
+        "timesheet": timesheet,
+        "contract": contract,
+        "week": view,
+        "entries": timesheet.entries.all(),
+        "update": WeeklyUpdate.objects.filter(contract=contract, week_start=timesheet.week_start).first(),
+        "documents": documents,
+        "can_dispute": timesheet.status == Timesheet.Status.IN_REVIEW
+        and timesheet.review_ends_at
+        and timezone.now() < timesheet.review_ends_at
+        and has_org_perm(user, contract.organization_id, OrgPerm.APPROVE_PAYMENTS),
+        "dispute_form": hourly_forms.DisputeForm(auto_id="dispute_%s"),
+    }
+    return render(request, "contracts/timesheet_detail.html", context)
+
+
+@require_POST
+@login_required
+def timesheet_dispute(request, timesheet_id: int):
+    form = hourly_forms.DisputeForm(request.POST)
+    url = reverse("contracts:timesheet_detail", args=[timesheet_id])
+    if not form.is_valid():
+        try:
+            timesheet_services.timesheet_get(user=request.user, timesheet_id=timesheet_id)
+        except NotFound as exc:
+            raise Http404 from exc
+        messages.error(request, _errors_text(form))
+        return redirect(url)
+    attempt(
+        request,
+        lambda: timesheet_services.timesheet_dispute(
+            actor=request.user,
+            timesheet_id=timesheet_id,
+            minutes=form.total_minutes(),
+            reason=form.cleaned_data["reason"],
+        ),
+        "The hours are disputed: their share stays in escrow when the rest is released.",
+    )
+    return redirect(url)
+
+
+def _document(request, document_id: int):
+    try:
+        return invoice_services.document_get(user=request.user, document_id=document_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+def document_detail(request, document_id: int):
+    document = _document(request, document_id)
+    return render(request, "contracts/document_detail.html", {"document": document, "lines": document_lines(document)})
+
+
+def document_lines(document):
+    return [
+        {
+            "date": dt.date.fromisoformat(line["date"]),
+            "hours": hours_label(line["minutes"]),
+            "billable": hours_label(line["billable_minutes"]),
+        }
+        for line in document.lines
+    ]
+
+
+@login_required
+def document_csv(request, document_id: int):
+    document = _document(request, document_id)
+    response = HttpResponse(invoice_services.document_csv(document), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{document.display_number}.csv"'
+    return response
+
+
+@login_required
+def document_pdf(request, document_id: int):
+    document = _document(request, document_id)
+    response = HttpResponse(invoice_services.document_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.display_number}.pdf"'
+    return response
+
+
+@require_POST
+@login_required
+def contract_pause(request, contract_id: int):
+    form = hourly_forms.PauseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _contract_action(
+        request,
+        contract_id,
+        lambda: contract_services.contract_pause(actor=request.user, contract_id=contract_id, reason=reason),
+        "The contract is paused: no time can be logged until you resume it.",
+    )
+
+
+@require_POST
+@login_required
+def contract_resume(request, contract_id: int):
+    return _contract_action(
+        request,
+        contract_id,
+        lambda: contract_services.contract_resume(actor=request.user, contract_id=contract_id),
+        "The contract is active again.",
+    )
+
+
+@require_POST
+@login_required
+def contract_terms(request, contract_id: int):
+    form = hourly_forms.TermsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return redirect("contracts:contract_detail", contract_id=contract_id)
+    return _contract_action(
+        request,
+        contract_id,
+        lambda: contract_services.contract_terms_change(
+            actor=request.user,
+            contract_id=contract_id,
+            hourly_rate_cents=form.cleaned_data["hourly_rate"],
+            weekly_limit_hours=form.cleaned_data["weekly_limit_hours"],
+        ),
+        "The new terms apply from next Monday.",
+    )
+
+
+@require_POST
+@login_required
+def bonus_pay(request, contract_id: int):
+    form = hourly_forms.BonusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _hourly_redirect(contract_id, "bonus")
+    key = scoped_key(user=request.user, action="bonus_pay", key=form.cleaned_data["idempotency_key"])
+    attempt(
+        request,
+        lambda: bonus_services.bonus_pay(
+            actor=request.user,
+            contract_id=contract_id,
+            amount_cents=form.cleaned_data["amount"],
+            note=form.cleaned_data["note"],
+            idempotency_key=key,
+        ),
+        lambda bonus: f"Bonus of {format_money(bonus.amount_cents, bonus.currency)} paid.",
+    )
+    return _hourly_redirect(contract_id, "bonus")

@@ -2,8 +2,17 @@
 
 import datetime as dt
 
+from django import forms
+from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -13,7 +22,7 @@ from accounts.models import Skill
 from accounts.permissions import OrgPerm
 from jobs import selectors
 from jobs.models import Duration, ExperienceLevel, Invitation, Job, JobAttachment, Proposal, SavedSearch
-from jobs.search.params import JobSearchParams, TalentSearchParams
+from jobs.search.params import JobSearchQuery, TalentSearchParams, parse_job_query
 from jobs.search.query import job_search, talent_search
 from jobs.services.invitations import invitation_accept, invitation_create, invitation_decline
 from jobs.services.jobs import JobFields, job_attachment_add, job_close, job_create, job_publish, job_update
@@ -25,9 +34,14 @@ from jobs.services.proposals import (
     proposal_withdraw,
 )
 from jobs.services.saved_searches import saved_search_create, saved_search_delete
+from kernel.files import FileUrlField
+from kernel.money import CentsField
 from kernel.pagination import CappedLimitOffsetPagination
+from kernel.transitions import AllowedTransitionsField
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
+# Searches filter on a PostgreSQL int[] of skill ids: a larger number is no skill, and must not reach the database.
+SKILL_ID_MAX = 2**31 - 1
 ERROR = inline_serializer("JobsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 
 
@@ -46,9 +60,12 @@ class QuestionSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
+    # "" until the job is closed: documented as such, not as outside the enum.
+    close_reason = serializers.ChoiceField(choices=Job.CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Job
@@ -75,6 +92,7 @@ class JobSerializer(serializers.ModelSerializer):
             "work_minutes",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "close_reason",
             "close_note",
             "questions",
@@ -86,6 +104,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobListSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     skills = JobSkillSerializer(many=True, read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
 
@@ -107,6 +126,7 @@ class JobListSerializer(serializers.ModelSerializer):
             "visibility",
             "overlap_hours",
             "status",
+            "allowed_transitions",
             "created_at",
             "published_at",
         ]
@@ -120,9 +140,9 @@ class JobWriteSerializer(serializers.Serializer):
     skill_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     category = serializers.ChoiceField(choices=Skill.Category.choices)
     budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices)
-    rate_min_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    rate_max_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    fixed_amount_cents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    rate_min_cents = CentsField(required=False, allow_null=True)
+    rate_max_cents = CentsField(required=False, allow_null=True)
+    fixed_amount_cents = CentsField(required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
     duration = serializers.ChoiceField(choices=Duration.choices)
     experience_level = serializers.ChoiceField(choices=ExperienceLevel.choices)
     visibility = serializers.ChoiceField(choices=Job.Visibility.choices, default=Job.Visibility.PUBLIC)
@@ -150,10 +170,11 @@ class JobWriteSerializer(serializers.Serializer):
 
 class JobAttachmentSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
+    url = FileUrlField(source="file", read_only=True)
 
     class Meta:
         model = JobAttachment
-        fields = ["id", "file", "name", "content_type", "size", "created_at"]
+        fields = ["id", "file", "name", "content_type", "size", "created_at", "url"]
         read_only_fields = ["id", "name", "content_type", "size", "created_at"]
 
 
@@ -162,41 +183,13 @@ class JobCloseSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 
-class JobSearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    budget_type = serializers.ChoiceField(choices=Job.BudgetType.choices, required=False, allow_blank=True)
-    budget_min_cents = serializers.IntegerField(required=False, min_value=0)
-    budget_max_cents = serializers.IntegerField(required=False, min_value=0)
-    experience = serializers.ListField(child=serializers.ChoiceField(choices=ExperienceLevel.choices), required=False)
-    duration = serializers.ListField(child=serializers.ChoiceField(choices=Duration.choices), required=False)
-    fits_my_hours = serializers.BooleanField(required=False, default=False)
-    posted_within = serializers.IntegerField(required=False, min_value=1, max_value=365)
-    sort = serializers.ChoiceField(choices=["relevance", "newest"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
-
-    def to_params(self) -> JobSearchParams:
-        data = self.validated_data
-        return JobSearchParams(
-            q=data["q"].strip(),
-            skill_ids=tuple(data.get("skills") or ()),
-            budget_type=data.get("budget_type") or "",
-            budget_min_cents=data.get("budget_min_cents"),
-            budget_max_cents=data.get("budget_max_cents"),
-            experience_levels=tuple(data.get("experience") or ()),
-            durations=tuple(data.get("duration") or ()),
-            fits_my_hours=data["fits_my_hours"],
-            posted_within_days=data.get("posted_within"),
-            sort=data["sort"],
-            page=data["page"],
-        )
-
-
 class JobHitSerializer(serializers.Serializer):
     job = JobListSerializer()
-    overlap_hours = serializers.FloatField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_minutes = serializers.IntegerField(allow_null=True, help_text="Daily overlap with your working hours.")
+    overlap_hours = serializers.FloatField(allow_null=True, help_text="The same in hours (two decimals).")
 
 
+@extend_schema_serializer(many=False)  # a page object, though `list` answers it
 class JobSearchPageSerializer(serializers.Serializer):
     results = JobHitSerializer(many=True)
     page = serializers.IntegerField()
@@ -204,11 +197,22 @@ class JobSearchPageSerializer(serializers.Serializer):
 
 
 class JobInvitationSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
 
     class Meta:
         model = Invitation
-        fields = ["id", "job", "job_title", "freelancer", "message", "status", "created_at", "responded_at"]
+        fields = [
+            "id",
+            "job",
+            "job_title",
+            "freelancer",
+            "message",
+            "status",
+            "allowed_transitions",
+            "created_at",
+            "responded_at",
+        ]
         read_only_fields = fields
 
 
@@ -219,7 +223,7 @@ class JobInvitationCreateSerializer(serializers.Serializer):
 
 class MilestoneSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    amount_cents = serializers.IntegerField(min_value=1)
+    amount_cents = CentsField(max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS)
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -234,6 +238,7 @@ class AnswerReadSerializer(serializers.Serializer):
 
 
 class ProposalSerializer(serializers.ModelSerializer):
+    allowed_transitions = AllowedTransitionsField()
     job_title = serializers.CharField(source="job.title", read_only=True)
     freelancer_name = serializers.CharField(source="freelancer.user.display_name", read_only=True)
 
@@ -251,6 +256,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "currency",
             "estimated_duration",
             "status",
+            "allowed_transitions",
             "created_at",
             "status_changed_at",
         ]
@@ -269,8 +275,10 @@ class ProposalDetailSerializer(ProposalSerializer):
 class ProposalSubmitSerializer(serializers.Serializer):
     cover_letter = serializers.CharField(max_length=5000)
     estimated_duration = serializers.ChoiceField(choices=Duration.choices)
-    rate_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Hourly jobs.")
-    bid_cents = serializers.IntegerField(required=False, allow_null=True, help_text="Fixed-price jobs.")
+    rate_cents = CentsField(required=False, allow_null=True, help_text="Hourly jobs.")
+    bid_cents = CentsField(
+        required=False, allow_null=True, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS, help_text="Fixed-price jobs."
+    )
     milestones = MilestoneSerializer(many=True, required=False, default=list)
     answers = AnswerSerializer(many=True, required=False, default=list)
 
@@ -289,12 +297,15 @@ class ProposalSubmitSerializer(serializers.Serializer):
 class ProposalReviewSerializer(serializers.Serializer):
     proposal = ProposalSerializer()
     job_success_score = serializers.IntegerField(source="proposal.freelancer.job_success_score", allow_null=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap of the freelancer's hours with the job's.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
 class TalentQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    skills = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=SKILL_ID_MAX), required=False, default=list
+    )
     rate_min_cents = serializers.IntegerField(required=False, min_value=0)
     rate_max_cents = serializers.IntegerField(required=False, min_value=0)
     country = serializers.CharField(required=False, max_length=2, default="")
@@ -305,7 +316,7 @@ class TalentQuerySerializer(serializers.Serializer):
     timezone = serializers.CharField(required=False, default="", help_text="Default: your organization's.")
     min_overlap_hours = serializers.IntegerField(required=False, min_value=0, max_value=8, default=0)
     sort = serializers.ChoiceField(choices=["relevance", "score", "rate"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=settings.SEARCH_MAX_PAGE, default=1)
 
     def validate_timezone(self, value):
         return JobWriteSerializer().validate_timezone(value)
@@ -319,9 +330,11 @@ class TalentHitSerializer(serializers.Serializer):
     country = serializers.CharField(source="profile.country.code", allow_null=True)
     job_success_score = serializers.IntegerField(source="profile.job_success_score", allow_null=True)
     skills = JobSkillSerializer(source="profile.skills", many=True)
-    overlap_hours = serializers.FloatField()
+    overlap_minutes = serializers.IntegerField(help_text="Daily overlap with the working hours asked about.")
+    overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
+@extend_schema_serializer(many=False)  # a page object, though `list` answers it
 class TalentPageSerializer(serializers.Serializer):
     results = TalentHitSerializer(many=True)
     page = serializers.IntegerField()
@@ -333,6 +346,8 @@ class SavedSearchSerializer(serializers.ModelSerializer):
         model = SavedSearch
         fields = ["id", "name", "query", "created_at", "checked_until"]
         read_only_fields = ["id", "created_at", "checked_until"]
+        # The search's query string: required, empty meaning every new job.
+        extra_kwargs = {"query": {"required": True, "allow_blank": True}}
 
 
 def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
@@ -347,11 +362,36 @@ def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Ser
     )
 
 
+PaginatedJobListSerializer = _paginated("PaginatedJobListList", JobListSerializer)
 PaginatedJobInvitationSerializer = _paginated("PaginatedInvitationsOfJobList", JobInvitationSerializer)
 PaginatedProposalReviewSerializer = _paginated("PaginatedProposalReviewList", ProposalReviewSerializer)
 
 
 # --- Views ---
+
+
+def _query_parameters(form_class) -> list[OpenApiParameter]:
+    """The API's description of a query-string parser that is a Django form (`jobs.search.params`)."""
+    types = {
+        forms.IntegerField: OpenApiTypes.INT,
+        forms.TypedChoiceField: OpenApiTypes.INT,
+        forms.BooleanField: OpenApiTypes.BOOL,
+        forms.ModelMultipleChoiceField: OpenApiTypes.INT,
+    }
+    parameters = []
+    for name, field in form_class.base_fields.items():
+        kind = next((t for cls, t in types.items() if isinstance(field, cls)), OpenApiTypes.STR)
+        many = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+        choices = [value for value, _ in field.choices if value != ""] if type(field) is forms.ChoiceField else None
+        parameters.append(
+            OpenApiParameter(
+                name, kind, many=many, required=False, enum=choices or None, description=str(field.label or "")
+            )
+        )
+    return parameters
+
+
+JOB_SEARCH_PARAMETERS = _query_parameters(JobSearchQuery)
 
 
 def _checked_query(serializer_class, request, *, lists: tuple[str, ...]):
@@ -374,11 +414,10 @@ class JobViewSet(viewsets.ViewSet):
 
     lookup_value_regex = r"\d+"
 
-    @extend_schema(parameters=[JobSearchQuerySerializer], responses=JobSearchPageSerializer)
+    @extend_schema(parameters=JOB_SEARCH_PARAMETERS, responses={200: JobSearchPageSerializer, 400: ERROR})
     def list(self, request):
         """Search open public jobs (the "Find work" filters). Pages by `page`; `has_more` instead of a count."""
-        query = _checked_query(JobSearchQuerySerializer, request, lists=("skills", "experience", "duration"))
-        page = job_search(params=query.to_params(), user=request.user)
+        page = job_search(params=parse_job_query(request.query_params, strict=True), user=request.user)
         return Response(JobSearchPageSerializer(page).data)
 
     @extend_schema(request=JobWriteSerializer, responses={201: JobSerializer, 400: ERROR, 403: ERROR})
@@ -405,7 +444,7 @@ class JobViewSet(viewsets.ViewSet):
         job = job_update(user=request.user, job_id=int(pk), fields=data.to_fields())
         return Response(JobSerializer(selectors.job_get(user=request.user, job_id=job.pk)).data)
 
-    @extend_schema(responses=JobListSerializer(many=True))
+    @extend_schema(responses=PaginatedJobListSerializer)
     @action(detail=False, methods=["get"])
     def mine(self, request):
         """Every job of the organizations where you may view jobs, newest first."""
@@ -426,7 +465,7 @@ class JobViewSet(viewsets.ViewSet):
         data = JobAttachmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attachment = job_attachment_add(user=request.user, job_id=int(pk), uploaded=data.validated_data["file"])
-        return Response(JobAttachmentSerializer(attachment).data, status=201)
+        return Response(JobAttachmentSerializer(attachment, context={"request": request}).data, status=201)
 
     @extend_schema(request=JobCloseSerializer, responses={200: JobSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
@@ -499,7 +538,8 @@ class JobViewSet(viewsets.ViewSet):
             selectors.proposals_for_review(user=request.user, job=job, sort=sort), request, view=self
         )
         payload = [
-            {"proposal": proposal, "overlap_hours": hours} for proposal, hours in selectors.with_overlap(page, job)
+            {"proposal": proposal, "overlap_minutes": minutes, "overlap_hours": round(minutes / 60, 2)}
+            for proposal, minutes in selectors.with_overlap(page, job)
         ]
         return paginator.get_paginated_response(ProposalReviewSerializer(payload, many=True).data)
 

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from jobs import api
+from kernel.routers import Router
 
-router = SimpleRouter()
+router = Router()
 router.register("jobs", api.JobViewSet, basename="job")
 router.register("proposals", api.ProposalViewSet, basename="proposal")
 router.register("job-invitations", api.InvitationViewSet, basename="job-invitation")

@@ -1,15 +1,14 @@
 """Browser forms for jobs: they parse and check input, then hand plain values to services and selectors."""
 
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
 
 from accounts.models import Skill
 from jobs.models import Duration, ExperienceLevel, Job
-from jobs.search.params import money_field, timezone_choices, to_cents
+from jobs.search.params import timezone_choices
 from jobs.services.jobs import JobFields
 from jobs.services.proposals import MilestoneInput
+from kernel.money import MoneyField
 from kernel.uploads import MultipleFileField
 
 MILESTONE_ROWS = 5
@@ -26,9 +25,14 @@ class JobForm(forms.Form):
     )
     category = forms.ChoiceField(choices=Skill.Category.choices)
     budget_type = forms.ChoiceField(choices=Job.BudgetType.choices, widget=forms.RadioSelect, label="Budget")
-    rate_min = money_field("Hourly rate from (USD)", help_text="For hourly jobs.")
-    rate_max = money_field("Hourly rate up to (USD)", help_text="For hourly jobs.")
-    fixed_amount = money_field("Fixed price (USD)", help_text="For fixed-price jobs.")
+    rate_min = MoneyField(label="Hourly rate from (USD)", required=False, help_text="For hourly jobs.")
+    rate_max = MoneyField(label="Hourly rate up to (USD)", required=False, help_text="For hourly jobs.")
+    fixed_amount = MoneyField(
+        label="Fixed price (USD)",
+        required=False,
+        max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS,
+        help_text="For fixed-price jobs.",
+    )
     duration = forms.ChoiceField(choices=Duration.choices, label="Expected duration")
     experience_level = forms.ChoiceField(choices=ExperienceLevel.choices)
     visibility = forms.ChoiceField(choices=Job.Visibility.choices, widget=forms.RadioSelect)
@@ -53,20 +57,6 @@ class JobForm(forms.Form):
         help_text=f"Optional. PDF, PNG, JPEG, text or Word; up to {settings.MAX_UPLOAD_BYTES // 2**20} MB each.",
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("budget_type") == Job.BudgetType.HOURLY:
-            low, high = data.get("rate_min"), data.get("rate_max")
-            if low is None:
-                self.add_error("rate_min", "Give the lowest hourly rate you would pay.")
-            if high is None:
-                self.add_error("rate_max", "Give the highest hourly rate you would pay.")
-            if low is not None and high is not None and low > high:
-                self.add_error("rate_max", "The highest rate must be at least the lowest.")
-        elif data.get("budget_type") == Job.BudgetType.FIXED and data.get("fixed_amount") is None:
-            self.add_error("fixed_amount", "Give the fixed price.")
-        return data
-
     def to_fields(self) -> JobFields:
         data = self.cleaned_data
         return JobFields(
@@ -75,9 +65,9 @@ class JobForm(forms.Form):
             skill_ids=[skill.pk for skill in data["skills"]],
             category=data["category"],
             budget_type=data["budget_type"],
-            rate_min_cents=to_cents(data.get("rate_min")),
-            rate_max_cents=to_cents(data.get("rate_max")),
-            fixed_amount_cents=to_cents(data.get("fixed_amount")),
+            rate_min_cents=data.get("rate_min"),
+            rate_max_cents=data.get("rate_max"),
+            fixed_amount_cents=data.get("fixed_amount"),
             duration=data["duration"],
             experience_level=data["experience_level"],
             visibility=data["visibility"],
@@ -90,18 +80,15 @@ class JobForm(forms.Form):
 
     @classmethod
     def initial_for(cls, job: Job) -> dict:
-        def dollars(cents):
-            return None if cents is None else Decimal(cents) / 100
-
         return {
             "title": job.title,
             "description": job.description,
             "skills": list(job.skills.all()),
             "category": job.category,
             "budget_type": job.budget_type,
-            "rate_min": dollars(job.rate_min_cents),
-            "rate_max": dollars(job.rate_max_cents),
-            "fixed_amount": dollars(job.fixed_amount_cents),
+            "rate_min": job.rate_min_cents,
+            "rate_max": job.rate_max_cents,
+            "fixed_amount": job.fixed_amount_cents,
             "duration": job.duration,
             "experience_level": job.experience_level,
             "visibility": job.visibility,
@@ -132,24 +119,20 @@ class ProposalForm(forms.Form):
                 label=question.text, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
             )
         if job.is_hourly:
-            self.fields["rate"] = money_field("Your hourly rate (USD)", required=True)
+            self.fields["rate"] = MoneyField(label="Your hourly rate (USD)")
         else:
-            self.fields["bid"] = money_field("Your bid (USD)", required=True, help_text="The milestones add up to it.")
+            self.fields["bid"] = MoneyField(
+                label="Your bid (USD)",
+                max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS,
+                help_text="The milestones add up to it.",
+            )
             for i in range(1, MILESTONE_ROWS + 1):
                 self.fields[f"milestone_{i}_title"] = forms.CharField(
                     label=f"Milestone {i}", max_length=200, required=i == 1
                 )
-                self.fields[f"milestone_{i}_amount"] = money_field(f"Milestone {i} amount (USD)", required=i == 1)
-
-    def clean(self):
-        data = super().clean()
-        if not self.job.is_hourly and data.get("bid") is not None:
-            total = sum((m.amount_cents for m in self.milestones()), 0)
-            if total != to_cents(data["bid"]):
-                raise forms.ValidationError(
-                    f"The milestones add up to {total / 100:.2f}, not the bid of {data['bid']:.2f}."
+                self.fields[f"milestone_{i}_amount"] = MoneyField(
+                    label=f"Milestone {i} amount (USD)", required=i == 1, max_cents=settings.MAX_CONTRACT_AMOUNT_CENTS
                 )
-        return data
 
     def milestones(self) -> list[MilestoneInput]:
         rows = []
@@ -157,7 +140,7 @@ class ProposalForm(forms.Form):
             title = self.cleaned_data.get(f"milestone_{i}_title")
             amount = self.cleaned_data.get(f"milestone_{i}_amount")
             if title and amount is not None:
-                rows.append(MilestoneInput(title=title, amount_cents=to_cents(amount)))
+                rows.append(MilestoneInput(title=title, amount_cents=amount))
         return rows
 
     def service_kwargs(self) -> dict:
@@ -165,8 +148,8 @@ class ProposalForm(forms.Form):
         return {
             "cover_letter": data["cover_letter"],
             "estimated_duration": data["estimated_duration"],
-            "rate_cents": to_cents(data.get("rate")),
-            "bid_cents": to_cents(data.get("bid")),
+            "rate_cents": data.get("rate"),
+            "bid_cents": data.get("bid"),
             "milestones": self.milestones(),
             "answers": {q.pk: data.get(f"answer_{q.pk}", "") for q in self.questions},
             "attachments": data.get("attachments") or [],

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from accounts.models import FreelancerProfile, Organization, Skill, validate_timezone
 from jobs.fields import IntIdsField
-from kernel.uploads import StoredFile
+from kernel.uploads import RandomName, StoredFile
 
 ExperienceLevel = FreelancerProfile.ExperienceLevel
 
@@ -120,7 +120,7 @@ class Job(models.Model):
 
 class JobAttachment(StoredFile):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="jobs/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("jobs"))
 
 
 class ScreeningQuestion(models.Model):
@@ -246,7 +246,7 @@ class ProposalMilestone(models.Model):
 
 class ProposalAttachment(StoredFile):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="proposals/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("proposals"))
 
 
 class SavedSearch(models.Model):

@@ -3,10 +3,10 @@
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import FreelancerProfile, Membership, Organization
-from accounts.permissions import OrgPerm, organization_ids_with
-from jobs.models import Invitation, Job, Proposal, SavedSearch, ScreeningQuestion
-from jobs.overlap import overlap_hours
+from accounts.permissions import OrgPerm, may, organization_ids_with
+from jobs.models import Invitation, Job, JobAttachment, Proposal, ProposalAttachment, SavedSearch, ScreeningQuestion
 from jobs.search.query import overlap_minutes_expression
+from kernel.windows import UtcWindow, overlap_minutes
 
 PROPOSAL_SORTS = {
     "newest": ("-created_at", "-id"),
@@ -43,6 +43,11 @@ def job_get(*, user, job_id: int) -> Job | None:
     )
 
 
+def job_attachments_readable_by(user) -> QuerySet[JobAttachment]:
+    """A job's files go to whoever may see the job (kernel.files serves them)."""
+    return JobAttachment.objects.filter(job__in=jobs_visible_to(user))
+
+
 def organization_jobs(*, user, status: str = "") -> QuerySet[Job]:
     """The jobs of every organization where the user may view them, with proposal counts for "My jobs"."""
     from django.db.models import Count
@@ -70,7 +75,7 @@ def jobs_to_invite_to(user) -> QuerySet[Job]:
 
 
 def can(user, job: Job, perm: OrgPerm) -> bool:
-    return job.organization_id in organization_ids_with(user, perm)
+    return may(user, job.organization_id, perm)
 
 
 def _proposals() -> QuerySet[Proposal]:
@@ -98,6 +103,11 @@ def proposal_get(*, user, proposal_id: int) -> Proposal | None:
     )
 
 
+def proposal_attachments_readable_by(user) -> QuerySet[ProposalAttachment]:
+    """A proposal's files go to whoever may see the proposal (kernel.files serves them)."""
+    return ProposalAttachment.objects.filter(proposal__in=proposals_visible_to(user))
+
+
 def proposals_of_freelancer(user) -> QuerySet[Proposal]:
     return _proposals().filter(freelancer__user=user).order_by("-created_at", "-id")
 
@@ -117,24 +127,21 @@ def proposals_for_review(*, user, job: Job, sort: str = "newest") -> QuerySet[Pr
             shared_minutes=overlap_minutes_expression(
                 "freelancer__work_utc_start_minute",
                 "freelancer__work_minutes",
-                job.work_utc_start_minute,
-                job.work_minutes,
+                UtcWindow(job.work_utc_start_minute, job.work_minutes),
             )
         )
         .order_by(*order)
     )
 
 
-def with_overlap(proposals, job: Job) -> list[tuple[Proposal, float]]:
-    """Each proposal beside its freelancer's daily overlap (hours) with the job's working window."""
+def with_overlap(proposals, job: Job) -> list[tuple[Proposal, int]]:
+    """Each proposal beside its freelancer's daily overlap (minutes) with the job's working window."""
+    job_window = UtcWindow(job.work_utc_start_minute, job.work_minutes)
     return [
         (
             proposal,
-            overlap_hours(
-                proposal.freelancer.work_utc_start_minute,
-                proposal.freelancer.work_minutes,
-                job.work_utc_start_minute,
-                job.work_minutes,
+            overlap_minutes(
+                UtcWindow(proposal.freelancer.work_utc_start_minute, proposal.freelancer.work_minutes), job_window
             ),
         )
         for proposal in proposals
@@ -150,7 +157,7 @@ def live_proposal_of(*, user, job: Job) -> Proposal | None:
 def invitations_of_freelancer(user) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(freelancer__user=user)
-        .select_related("job__organization", "invited_by")
+        .select_related("job__organization", "invited_by", "freelancer")
         .defer("job__search_vector")
         .order_by("-created_at", "-id")
     )

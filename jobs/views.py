@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -19,11 +18,19 @@ from jobs.services import jobs as job_services
 from jobs.services import proposals as proposal_services
 from jobs.services import saved_searches as saved_search_services
 from kernel.errors import DomainError
+from kernel.pages import add_refusal, attempt, show_refusal
+from kernel.refs import Kind, ref
 from messaging import services as messaging_services
 
-
-def _fail(request, exc: DomainError) -> None:
-    messages.error(request, exc.detail)
+# Service argument names → this app's form field names, for refusals shown beside the fields.
+FORM_FIELDS = {
+    "skill_ids": "skills",
+    "rate_min_cents": "rate_min",
+    "rate_max_cents": "rate_max",
+    "fixed_amount_cents": "fixed_amount",
+    "rate_cents": "rate",
+    "bid_cents": "bid",
+}
 
 
 def _job_or_404(request, job_id: int) -> Job:
@@ -33,10 +40,6 @@ def _job_or_404(request, job_id: int) -> Job:
     return job
 
 
-def _form_error(form, exc: DomainError) -> None:
-    form.add_error(None, ValidationError(exc.detail, code=exc.code))
-
-
 def _form_page(request, form, save, template: str, context: dict):
     """A form's page: once it is posted and valid, `save()` answers (a refused rule becomes a form error);
     otherwise the page again, with status 400 when the form has errors."""
@@ -44,18 +47,8 @@ def _form_page(request, form, save, template: str, context: dict):
         try:
             return save()
         except DomainError as exc:
-            _form_error(form, exc)
+            add_refusal(form, exc, field_names=FORM_FIELDS)
     return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
-
-
-def _attempt(request, call, success: str) -> None:
-    """Run one service call; show its refusal, or `success`."""
-    try:
-        call()
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, success)
 
 
 # --- Job search (freelancers) ---
@@ -67,16 +60,14 @@ def _attempt(request, call, success: str) -> None:
 @vary_on_headers("HX-Request")
 def search(request):
     form = JobSearchForm(request.GET or None)
-    params = form.to_params() if request.GET else JobSearchForm().to_params()
+    params = form.params()
     page = job_search(params=params, user=request.user)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "form": form if request.GET else JobSearchForm(),
+        "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": params.to_query(),
         "has_profile": selectors.freelancer_window(request.user) is not None,
-        "save_form": forms.SavedSearchForm(initial={"query": query.urlencode()}),
+        "save_form": forms.SavedSearchForm(initial={"query": params.to_query()}),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "jobs/partials/search_results.html" if partial else "jobs/search.html"
@@ -166,7 +157,7 @@ def edit(request, job_id: int):
 
 
 def _publish(request, job_id: int):
-    _attempt(
+    attempt(
         request,
         lambda: job_services.job_publish(user=request.user, job_id=job_id),
         "Your job is open: freelancers can find it and send proposals.",
@@ -187,7 +178,7 @@ def close(request, job_id: int):
     if not form.is_valid():
         messages.error(request, "Say whether the job was filled or cancelled.")
         return redirect("jobs:detail", job_id)
-    _attempt(
+    attempt(
         request,
         lambda: job_services.job_close(user=request.user, job_id=job_id, **form.cleaned_data),
         "The job is closed.",
@@ -207,25 +198,6 @@ def my_jobs(request):
         "can_post": selectors.organizations_for_posting(request.user).exists(),
     }
     return render(request, "jobs/my_jobs.html", context)
-
-
-def job_attachment(request, job_id: int, attachment_id: int):
-    """Served through the job's visibility check."""
-    job = _job_or_404(request, job_id)
-    return _download(next((a for a in job.attachments.all() if a.pk == attachment_id), None))
-
-
-@login_required
-def proposal_attachment(request, proposal_id: int, attachment_id: int):
-    proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
-    return _download(next((a for a in proposal.attachments.all() if a.pk == attachment_id), None) if proposal else None)
-
-
-def _download(attachment) -> FileResponse:
-    """Always a download, never rendered by the browser; a missing attachment is a 404."""
-    if attachment is None:
-        raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 
 # --- Proposals ---
@@ -282,7 +254,7 @@ def _proposal_action(request, proposal_id: int, service, success: str, next_url:
     try:
         proposal = service(user=request.user, proposal_id=proposal_id)
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
         return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal_id]))
     messages.success(request, success)
     return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal.pk]))
@@ -320,19 +292,17 @@ def proposal_withdraw(request, proposal_id: int):
 @login_required
 @require_POST
 def proposal_message(request, proposal_id: int):
-    """Open (or reuse) the conversation about a proposal between its author and the person reviewing it."""
+    """The conversation about a proposal (opened when it was sent; opened here for proposals sent before)."""
     proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
     if proposal is None:
         raise Http404
     if not (selectors.can(request.user, proposal.job, OrgPerm.HIRE) or proposal.freelancer.user_id == request.user.pk):
         raise Http404
-    participants = [proposal.freelancer.user, request.user]
-    if proposal.job.created_by_id:
-        participants.append(proposal.job.created_by)
     conversation = messaging_services.conversation_open(
-        reference=f"proposal:{proposal.pk}",
+        reference=ref(Kind.PROPOSAL, proposal.pk),
         title=f"Proposal on “{proposal.job.title}”",
-        participants=participants,
+        organization_id=proposal.job.organization_id,
+        freelancer=proposal.freelancer.user,
     )
     return redirect("messaging:conversation", conversation.pk)
 
@@ -357,7 +327,7 @@ def invitation_accept(request, invitation_id: int):
     try:
         invitation = invitation_services.invitation_accept(user=request.user, invitation_id=invitation_id)
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
         return redirect("jobs:invitations")
     messages.success(request, "Invitation accepted: write your proposal.")
     return redirect("jobs:propose", invitation.job_id)
@@ -366,7 +336,7 @@ def invitation_accept(request, invitation_id: int):
 @login_required
 @require_POST
 def invitation_decline(request, invitation_id: int):
-    _attempt(
+    attempt(
         request,
         lambda: invitation_services.invitation_decline(user=request.user, invitation_id=invitation_id),
         "Invitation declined.",
@@ -390,7 +360,7 @@ def invite(request):
             message=form.cleaned_data["message"],
         )
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, "Invitation sent.")
     return redirect(_safe_next(request) or reverse("jobs:detail", args=[job_id]))
@@ -432,7 +402,7 @@ def saved_searches(request):
             try:
                 saved_search_services.saved_search_create(user=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _fail(request, exc)
+                show_refusal(request, exc)
             else:
                 messages.success(request, "Search saved: we will tell you about new matching jobs.")
         else:
@@ -447,7 +417,7 @@ def saved_search_delete(request, saved_search_id: int):
     try:
         saved_search_services.saved_search_delete(user=request.user, saved_search_id=saved_search_id)
     except DomainError as exc:
-        _fail(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, "Saved search deleted.")
     return redirect("jobs:saved_searches")

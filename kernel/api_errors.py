@@ -1,12 +1,15 @@
 """API building blocks shared by every app: the error format and the idempotency helper."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, JsonResponse
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kernel.errors import DomainError
+from kernel.errors import DomainError, InvalidInput
 
 # DRF's own exceptions get a stable code derived from their class.
 _DRF_CODES = {
@@ -24,9 +27,16 @@ _DRF_CODES = {
 
 
 def exception_handler(exc, context):
-    """Every API error is JSON `{code, detail}`; validation errors add `errors` with the per-field messages."""
+    """Every API error is JSON `{code, detail}`; bad input adds `errors`, every field's messages (a serializer's, a
+    service's InvalidInput, or a Django ValidationError a model or validator raised)."""
+    if isinstance(exc, InvalidInput):
+        body = {"code": exc.code, "detail": exc.detail, "errors": exc.errors} if exc.errors else None
+        return Response(body or {"code": exc.code, "detail": exc.detail}, status=exc.status)
     if isinstance(exc, DomainError):
         return Response({"code": exc.code, "detail": exc.detail}, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response({"code": "invalid", "detail": " ".join(exc.messages), "errors": errors}, status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -43,5 +53,18 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # nothing here acts on the session; without it a POST would meet the CSRF check's 403 page first
 def unknown_endpoint(request, *args, **kwargs):
+    """Any path under /api/v1/ that no route takes: 404 in the API's error format, whatever the method. A known
+    endpoint typed without its trailing slash is redirected with 308, which keeps the method and the body."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not unknown_endpoint:
+            query = request.META.get("QUERY_STRING", "")
+            response = HttpResponseRedirect(request.path + "/" + (f"?{query}" if query else ""))
+            response.status_code = 308
+            return response
     return JsonResponse({"code": "not_found", "detail": "There is no such API endpoint."}, status=404)

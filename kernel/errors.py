@@ -4,6 +4,8 @@
 `status` (409 by default: the request was well-formed but the rule refuses it); pages show `detail` as a message.
 """
 
+from collections.abc import Mapping, Sequence
+
 
 class DomainError(Exception):
     status = 409
@@ -33,11 +35,16 @@ class PermissionDenied(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Bad input a service refused (400). `errors` maps field names to their messages when the fault is in
-    particular fields; the API returns them all, a page shows them beside their fields."""
+    """Bad input a service refused (400): the one kind services raise for it. `errors` maps the service's argument
+    names (which are the API's field names) to their messages; the API returns them all, a page shows them beside
+    its fields (`kernel.pages`). `detail` defaults to the messages joined, for a page message or a log line."""
 
     status = 400
 
-    def __init__(self, code: str, detail: str, *, errors: dict[str, list[str]] | None = None):
-        super().__init__(code, detail)
-        self.errors = errors or {}
+    def __init__(self, code: str, detail: str = "", *, errors: Mapping[str, str | Sequence[str]] | None = None):
+        self.errors: dict[str, list[str]] = {
+            field: [messages] if isinstance(messages, str) else [str(m) for m in messages]
+            for field, messages in (errors or {}).items()
+        }
+        detail = detail or " ".join(m for messages in self.errors.values() for m in messages)
+        super().__init__(code, detail or "Some fields are not valid.")

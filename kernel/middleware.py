@@ -1,7 +1,23 @@
 import zoneinfo
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
+
+
+class RejectNulBytesMiddleware:
+    """PostgreSQL refuses NUL in text, and forms and serializers refuse it in what they read; a path or query
+    string carrying one (`?country=a%00b`) is refused here, before any view hands it to a query, with a 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, vs in request.GET.lists() for v in vs):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "invalid_input", "detail": "NUL bytes are not allowed."}, status=400)
+            return HttpResponseBadRequest("NUL bytes are not allowed.")
+        return self.get_response(request)
 
 
 class UserTimezoneMiddleware:

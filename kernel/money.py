@@ -53,13 +53,15 @@ class MoneyField(forms.CharField):
     """A form field for an amount typed in the currency's units; `cleaned_data` holds cents (int) or None.
     Bounds are in cents, so a form and its service speak the same number."""
 
+    MAX_TYPED = 20  # characters: "100,000,000.00" and then some
+
     def __init__(self, *, min_cents: int = 1, max_cents: int | None = None, **kwargs):
         self.min_cents, self.max_cents = min_cents, max_cents
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # no max_length: CharField's length validator would run on the cents (an int)
 
     def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off"}
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(self.MAX_TYPED)}
+        return {**super().widget_attrs(widget), **attrs}
 
     def prepare_value(self, value):
         return f"{cents_to_decimal(value):.2f}" if isinstance(value, int) else value
@@ -68,6 +70,8 @@ class MoneyField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
+        if len(value) > self.MAX_TYPED:
+            raise forms.ValidationError("Enter an amount such as 1250 or 1,250.50.", code="invalid_amount")
         try:
             cents = parse_amount(value)
         except InvalidInput as exc:

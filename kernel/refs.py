@@ -17,6 +17,7 @@ class Kind(StrEnum):
     OFFER = "offer"
     PROFILE = "profile"
     MESSAGE = "message"
+    CONVERSATION = "conversation"
     ORGANIZATION = "organization"
     USER = "user"
     PAYOUT = "payout"

@@ -13,6 +13,7 @@ of the app that owns the model: it registers one function with `register_actors`
 from collections.abc import Callable, Iterable
 
 from django.db import models, transaction
+from rest_framework import serializers
 
 from kernel.errors import DomainError, NotFound
 
@@ -71,3 +72,15 @@ def allowed_transitions(obj: models.Model, actor) -> set[str]:
     possible = set(obj.ALLOWED.get(obj.status, ()))
     rule = _actor_rules.get(type(obj))
     return possible & set(rule(obj, actor)) if rule else possible
+
+
+class AllowedTransitionsField(serializers.Field):
+    """Read-only API field: the sorted statuses the requesting user may move this object to now."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> list[str]:
+        user = getattr(self.context.get("request"), "user", None)
+        return sorted(allowed_transitions(value, user)) if user is not None else []

@@ -1,12 +1,16 @@
 """Uploaded files, for every app that takes them: the check by content, not by name (the first bytes decide the
-type, the size is capped by a setting), the stored row's common fields, and the form field taking several files."""
+type, the size is capped by a setting), random stored names, the stored row's common fields, and the form field
+taking several files. Serving them is kernel.files'."""
 
 import io
+import secrets
 import zipfile
 
 from django import forms
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 from kernel.errors import DomainError
 
@@ -61,12 +65,27 @@ def check_upload(uploaded) -> str:
     return content_type
 
 
+@deconstructible
+class RandomName:
+    """`upload_to` for every stored file: `<folder>/<year>/<month>/<random>`. The uploader's name never becomes
+    the stored name (it is kept in the row for the download), so stored names can be neither guessed nor chosen."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def __call__(self, instance, filename: str) -> str:
+        return f"{self.folder}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+    def __eq__(self, other):
+        return isinstance(other, RandomName) and other.folder == self.folder
+
+
 class StoredFile(models.Model):
     """A checked upload as stored: the file, its original name and the content type `check_upload` found.
 
     Each concrete model adds its owner and its own `file` field (the folder it is stored under)."""
 
-    file = models.FileField(upload_to="uploads/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("uploads"))
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("contracts.api_urls")),
     path("", include("payments.api_urls")),
     path("", include("messaging.api_urls")),
-    # Last: any other path under /api/v1/ answers in the API's error format, not with an HTML page (paths
-    # without the trailing slash still get the usual redirect to it first).
-    re_path(r"^.*/$", unknown_endpoint),
+    # Last: any other path under /api/v1/, whatever the method, answers 404 in the API's error format (not an HTML
+    # page, not the CSRF check's 403); a known endpoint without its trailing slash gets a 308 to it.
+    re_path(r"^.*$", unknown_endpoint),
 ]

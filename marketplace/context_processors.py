@@ -6,6 +6,7 @@ def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "DEBUG": settings.DEBUG,
+        "DEV_MAILBOX": settings.DEV_MAILBOX,
         "RULES": {
             "client_fee_percent": settings.CLIENT_FEE_PERCENT,
             "freelancer_fee_percent": settings.FREELANCER_FEE_PERCENT,

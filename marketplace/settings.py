@@ -11,15 +11,23 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
-env = environ.Env()
+# .env first: every setting below may come from it (the process environment wins over the file).
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+env = environ.Env()
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 # --- Core ---
-DEBUG = env.bool("DEBUG", default=True)
+# An unset DEBUG means production: DEBUG off, SECRET_KEY and ALLOWED_HOSTS required. Development says so
+# explicitly (`make run` and bin/run-dev export DEBUG=1 and DEV_MAILBOX=1; the test settings set DEBUG=1).
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me" if DEBUG else environ.Env.NOTSET)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET
+)
+# The development mailbox at /dev/mailbox/ (staff only) lists every e-mail the site wrote to MAILBOX_DIR,
+# password-reset links included: only ever on when asked for by name.
+DEV_MAILBOX = env.bool("DEV_MAILBOX", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_ID = 1
 SITE_NAME = "Workbench"
@@ -60,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kernel.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,7 +116,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, channel layer, Celery ---
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache holds only rate-limit counters: an unreachable Redis lifts the limits (logged), never a 500.
+    CACHES = {
+        "default": {
+            "BACKEND": "kernel.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -153,6 +169,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
     },
     "contracts-disputes-clock": {"task": "contracts.tasks.disputes_clock", "schedule": timedelta(minutes=15)},
+    # Closes Monday's weeks, retries failed charges daily and releases reviewed weeks: each step is due at an
+    # instant, and the fan-out finds what is due every time it runs.
+    "contracts-hourly-billing": {"task": "contracts.tasks.billing_cycle_fan_out", "schedule": timedelta(minutes=15)},
     "contracts-feedback-reveal": {"task": "contracts.tasks.feedback_reveal_due", "schedule": timedelta(minutes=15)},
     # Scores age (recent contracts count double): recompute daily; events recompute one freelancer at once.
     "contracts-job-success-refresh": {"task": "contracts.tasks.job_success_refresh_all", "schedule": timedelta(days=1)},
@@ -160,10 +179,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth and accounts (django-allauth)
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend, so a login attempt costs one password hash (allauth's also hashes once for an unknown address).
+# It is Django's ModelBackend underneath: permissions and the admin login work as before.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,7 +206,10 @@ ACCOUNT_FORMS = {
     "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-# Failed logins are limited per IP and per account; sign-ups per IP (allauth's own limiter, on the cache).
+# Failed logins are limited per client address and per account, the web login and POST /api/v1/auth/token/
+# counting together; sign-ups per address (allauth's own limiter, on the cache). The client address is
+# REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in front, the address the outermost of them saw.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="20/h/ip"),
@@ -235,11 +256,15 @@ MIN_HOURLY_RATE_CENTS = env.int("MIN_HOURLY_RATE_CENTS", default=300)
 MAX_HOURLY_RATE_CENTS = env.int("MAX_HOURLY_RATE_CENTS", default=99_900)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=2 * 1024 * 1024)
+# A few bytes of PNG can claim 12000×12000 pixels: pictures are refused above this many, before decoding.
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=25_000_000)
 # Freelancer profiles (accounts): the longest daily working window, and how much a profile may list.
 MAX_WORKING_WINDOW_MINUTES = env.int("MAX_WORKING_WINDOW_MINUTES", default=16 * 60)
 MAX_AVAILABILITY_HOURS_PER_WEEK = env.int("MAX_AVAILABILITY_HOURS_PER_WEEK", default=80)
 MAX_PROFILE_SKILLS = env.int("MAX_PROFILE_SKILLS", default=15)
 MAX_PORTFOLIO_ITEMS = env.int("MAX_PORTFOLIO_ITEMS", default=12)
+# An invitation to join an organization can be accepted for this long after it was sent.
+ORG_INVITATION_EXPIRY_DAYS = env.int("ORG_INVITATION_EXPIRY_DAYS", default=14)
 
 # --- API ---
 REST_FRAMEWORK = {
@@ -254,7 +279,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kernel.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth_token": env.str("RATE_LIMIT_TOKEN", default="10/min")},
+    # Any DRF throttle keys on the trusted-proxy address too, never on a raw X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
@@ -265,6 +291,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.openapi.document_common_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "jobs.models.Job.Status",
         "JobCloseReasonEnum": "jobs.models.Job.CloseReason",
@@ -302,7 +332,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES * 2
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a trusted proxy may say the request came over https.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -323,13 +354,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Sessions last two weeks; the token API has its own throttle.
+# Sessions last two weeks.
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 
 FORM_RENDERER = "kernel.forms.FormRenderer"
 
 # --- Jobs and search ---
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
+# Searches page through at most SEARCH_CANDIDATES ranked matches; a page number past this one is refused.
+SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=1000)
 # Relevance is ranked among at most this many newest matches (ENVIRONMENT.md "Search at marketplace scale").
 SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=500)
 SAVED_SEARCH_MAX_NOTIFIED = env.int("SAVED_SEARCH_MAX_NOTIFIED", default=10)
@@ -340,6 +373,12 @@ MAX_OFFER_MILESTONES = env.int("MAX_OFFER_MILESTONES", default=20)
 MAX_CONTRACT_AMOUNT_CENTS = env.int("MAX_CONTRACT_AMOUNT_CENTS", default=100_000_000)
 MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
 
+# --- Messaging, notifications and the outbox (issue 16, DESIGN.md) ---
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+MESSAGE_EMAIL_AFTER_MINUTES = env.int("MESSAGE_EMAIL_AFTER_MINUTES", default=10)
+MESSAGES_PER_MINUTE = env.int("MESSAGES_PER_MINUTE", default=30)
+MAX_MESSAGE_FILES = env.int("MAX_MESSAGE_FILES", default=5)
+CELERY_BEAT_SCHEDULE["kernel-outbox-drain"] = {"task": "kernel.tasks.outbox_drain", "schedule": timedelta(seconds=30)}
 # --- Feedback, the job success score and disputes (contracts/services/feedback.py, score.py, disputes.py) ---
 # A contract counts fully for this many days after it ended, half as much until the horizon, then not at all.
 JOB_SUCCESS_RECENT_DAYS = env.int("JOB_SUCCESS_RECENT_DAYS", default=365)

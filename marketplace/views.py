@@ -1,12 +1,14 @@
 """Pages that belong to no single app: the home page, the dashboard that gathers each role's work, and the
 development mailbox."""
 
+import functools
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -47,6 +49,23 @@ def _body(message) -> str:
     return part.get_content() if part else ""
 
 
+def _dev_mailbox_page(view):
+    """The mailbox shows password-reset links: it exists only while DEV_MAILBOX is on, and only for staff."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.DEV_MAILBOX:
+            raise Http404
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_dev_mailbox_page
 def dev_mailbox(request):
     rows = []
     for path in _mail_files():
@@ -62,6 +81,7 @@ def dev_mailbox(request):
     return render(request, "dev/mailbox.html", {"rows": rows, "folder": settings.MAILBOX_DIR})
 
 
+@_dev_mailbox_page
 def dev_mailbox_message(request, name: str):
     file_name, _, index = name.partition(":")
     path = Path(settings.MAILBOX_DIR) / Path(file_name).name

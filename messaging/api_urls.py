@@ -1,9 +1,13 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
+from kernel.routers import Router
 from messaging import api
 
-router = SimpleRouter()
+router = Router()
 router.register("notifications", api.NotificationViewSet, basename="notification")
 router.register("conversations", api.ConversationViewSet, basename="conversation")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("notification-preferences/", api.NotificationPreferencesView.as_view(), name="notification-preferences"),
+    *router.urls,
+]

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.db import models
 
+from kernel.uploads import RandomName, StoredFile
+
 
 class Notification(models.Model):
-    """Something a user should know; `reference` names what it is about ("job:3", "proposal:12")."""
+    """Something a user should know; `kind` is a key of `messaging.kinds.KINDS`, `reference` names what it is
+    about ("job:3", "proposal:12")."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=50)
@@ -13,17 +16,25 @@ class Notification(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Waiting to be e-mailed: the outbox handler sends every waiting row of a user in one e-mail (a digest when
+    # there are several) and clears the flag, so a burst never becomes a flood.
+    email_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "created_at"], name="notification_user_unread_idx")]
+        indexes = [
+            models.Index(fields=["user", "read_at", "created_at"], name="notification_user_unread_idx"),
+            models.Index(
+                fields=["user"], condition=models.Q(email_pending=True), name="notification_email_pending_idx"
+            ),
+        ]
 
     def __str__(self):
         return self.title
 
 
 class NotificationPreference(models.Model):
-    """Per-kind e-mail switches; a kind not listed is e-mailed (the default is to tell people)."""
+    """Per-kind e-mail switches; a kind not listed follows its default in `messaging.kinds`."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
@@ -33,20 +44,51 @@ class NotificationPreference(models.Model):
     def __str__(self):
         return f"preferences of {self.user_id}"
 
-    def wants_email(self, kind: str) -> bool:
-        return bool(self.email_kinds.get(kind, True))
-
 
 class Conversation(models.Model):
-    # A plain reference to what the conversation is about ("proposal:12", "contract:7"): messaging sits below the
-    # apps that own those rows, so it cannot hold their foreign keys.
-    reference = models.CharField(max_length=100, unique=True)
+    """A conversation about a proposal or a contract, or a direct one between two people.
+
+    Who may read one is decided now, not when it was opened (issue 14 item 4): for a proposal or contract, the
+    freelancer and the members of `organization` whose role has `org_perm`; for a direct one, its two
+    participants. `ConversationParticipant` rows hold read state, created the first time someone reads."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", "Proposal"
+        CONTRACT = "contract", "Contract"
+        DIRECT = "direct", "Direct"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What it is about ("proposal:12", "contract:7", from kernel.refs): messaging sits below the apps that own
+    # those rows, so it holds a plain reference, not their foreign keys.
+    reference = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # A direct conversation's two user ids, smaller first ("3:8"): one conversation per pair.
+    direct_key = models.CharField(max_length=50, unique=True, null=True, blank=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    org_perm = models.CharField(max_length=30, blank=True)
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="conversation_kind_fields",
+                condition=(
+                    models.Q(kind="direct", direct_key__isnull=False, reference__isnull=True)
+                    | (
+                        models.Q(kind__in=["proposal", "contract"], reference__isnull=False, direct_key__isnull=True)
+                        & models.Q(organization__isnull=False, freelancer__isnull=False)
+                        & ~models.Q(org_perm="")
+                    )
+                ),
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -57,6 +99,8 @@ class ConversationParticipant(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
     joined_at = models.DateTimeField(auto_now_add=True)
     last_read_at = models.DateTimeField(null=True, blank=True)
+    # Messages up to this time were already e-mailed to this person (the 10-minute unread rule sends each once).
+    emailed_up_to = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -67,14 +111,58 @@ class ConversationParticipant(models.Model):
 
 
 class Message(models.Model):
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HELD = "held", "Held back"  # off-platform contact before a contract: only the sender and staff see it
+        REMOVED = "removed", "Removed"  # hidden by staff; participants see that it was removed
+
+    ALLOWED = {Status.VISIBLE: {Status.REMOVED}, Status.HELD: {Status.VISIBLE, Status.REMOVED}, Status.REMOVED: set()}
+
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    body = models.TextField(max_length=10_000)
+    body = models.TextField(max_length=10_000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    # What was found ("an e-mail address"); `held_explanation` says it to the sender in full.
+    held_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="message_conversation_time_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="message_conversation_time_idx"),
+            models.Index(fields=["status"], condition=models.Q(status="held"), name="message_held_idx"),
+        ]
 
     def __str__(self):
         return f"message {self.pk} in {self.conversation_id}"
+
+    @property
+    def held_explanation(self) -> str:
+        if self.status != self.Status.HELD:
+            return ""
+        return (
+            f"Your message looks like it shares {self.held_reason}, so we held it back: the other side has not seen "
+            f"it. Until a contract starts, keep the conversation here. Paying or being paid outside "
+            f"{settings.SITE_NAME} gives up escrow and dispute protection. Once a contract starts you can share "
+            "contact details freely."
+        )
+
+
+class MessageAttachment(StoredFile):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=RandomName("messages"))
+
+
+class MessageReport(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="message_report_once")]
+
+    def __str__(self):
+        return f"report on message {self.message_id}"

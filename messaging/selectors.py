@@ -1,9 +1,18 @@
-"""Reads for messaging, scoped to the user asking: a conversation you are not in does not exist for you."""
+"""Reads for messaging, scoped to the user asking: a conversation you may not read does not exist for you.
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+Who may read is decided at each call from the current state (issue 14 item 4): the freelancer of a proposal or
+contract conversation, the members of its organization whose role has the conversation's permission (a member
+removed from the organization loses access at once, one who joins later gains it), and the two people of a
+direct conversation."""
 
-from messaging.models import Conversation, ConversationParticipant, Message, Notification
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Substr
+
+from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, organization_ids_with
+from messaging.models import Conversation, ConversationParticipant, Message, MessageAttachment, Notification
+
+User = get_user_model()
 
 
 def notifications_of(user) -> QuerySet[Notification]:
@@ -14,30 +23,27 @@ def unread_notification_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def _readable(user) -> Q:
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    direct = ConversationParticipant.objects.filter(user=user, conversation__kind=Conversation.Kind.DIRECT)
+    readable = Q(kind=Conversation.Kind.DIRECT, pk__in=direct.values("conversation_id"))
+    readable |= Q(freelancer=user) & ~Q(kind=Conversation.Kind.DIRECT)
+    for perm in {OrgPerm.VIEW, OrgPerm.HIRE}:
+        readable |= Q(org_perm=perm, organization_id__in=organization_ids_with(user, perm))
+    return readable
+
+
 def conversations_of(user) -> QuerySet[Conversation]:
     return (
-        Conversation.objects.filter(participants__user=user)
-        .prefetch_related(Prefetch("participants", queryset=ConversationParticipant.objects.select_related("user")))
-        .order_by("-last_message_at", "-created_at", "-id")
+        Conversation.objects.filter(_readable(user))
+        .select_related("organization", "freelancer")
+        .order_by(F("last_message_at").desc(nulls_last=True), "-created_at", "-id")
     )
 
 
-def conversations_with_unread_of(user) -> QuerySet[Conversation]:
-    """The user's conversations, each with `unread`: messages from others since the user last read it."""
-    # Both conditions sit in one filter() so they apply to the same participant row: the asking user's.
-    unread = (
-        Message.objects.filter(conversation=OuterRef("pk"), conversation__participants__user=user)
-        .filter(
-            Q(conversation__participants__last_read_at__isnull=True)
-            | Q(created_at__gt=F("conversation__participants__last_read_at"))
-        )
-        .exclude(sender=user)
-        .order_by()
-        .values("conversation")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return conversations_of(user).annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+def may_read(user, conversation_id: int) -> bool:
+    return conversations_of(user).filter(pk=conversation_id).exists()
 
 
 def conversation_get(*, user, conversation_id: int) -> Conversation | None:
@@ -48,6 +54,67 @@ def conversation_by_reference(*, user, reference: str) -> Conversation | None:
     return conversations_of(user).filter(reference=reference).first()
 
 
-def messages_of(*, conversation: Conversation) -> QuerySet[Message]:
-    """Messages of a conversation the caller already obtained through `conversation_get` (so it is theirs)."""
-    return Message.objects.filter(conversation=conversation).select_related("sender").order_by("created_at", "id")
+def people_in(conversation: Conversation) -> QuerySet:
+    """Everyone who may read `conversation` now (who hears about its messages)."""
+    if conversation.kind == Conversation.Kind.DIRECT:
+        return User.objects.filter(conversations__conversation=conversation)
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if conversation.org_perm in perms]
+    members = Q(memberships__organization_id=conversation.organization_id, memberships__role__in=roles)
+    return User.objects.filter(members | Q(pk=conversation.freelancer_id)).distinct()
+
+
+def _last_read(user):
+    return ConversationParticipant.objects.filter(conversation=OuterRef("pk"), user=user).values("last_read_at")[:1]
+
+
+def inbox_of(user, *, q: str = "") -> QuerySet[Conversation]:
+    """The inbox: each conversation with `unread` (messages from others since the user last read it) and
+    `preview` (the latest visible message), unread first, then the most recent. `q` searches titles and texts."""
+    latest = Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.VISIBLE).order_by("-created_at")
+    conversations = (
+        conversations_of(user)
+        .annotate(my_last_read=Subquery(_last_read(user)))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__status=Message.Status.VISIBLE)
+                & ~Q(messages__sender_id=user.pk)
+                & (Q(my_last_read__isnull=True) | Q(messages__created_at__gt=F("my_last_read"))),
+            ),
+            preview=Subquery(latest.annotate(short=Substr("body", 1, 140)).values("short")[:1]),
+        )
+        .prefetch_related(Prefetch("participants", queryset=ConversationParticipant.objects.select_related("user")))
+    )
+    if q:
+        matching = Message.objects.filter(status=Message.Status.VISIBLE, body__icontains=q).values("conversation_id")
+        conversations = conversations.filter(Q(title__icontains=q) | Q(pk__in=matching))
+    unread_first = Case(When(unread__gt=0, then=Value(0)), default=Value(1))
+    return conversations.order_by(unread_first, F("last_message_at").desc(nulls_last=True), "-created_at", "-id")
+
+
+def messages_of(*, conversation: Conversation, user, after_id: int = 0) -> QuerySet[Message]:
+    """The messages `user` sees in a conversation obtained through `conversation_get`: visible and removed ones
+    (shown as removed), and the user's own held-back messages (with why)."""
+    shown = Q(status__in=[Message.Status.VISIBLE, Message.Status.REMOVED]) | Q(sender=user)
+    return (
+        Message.objects.filter(shown, conversation=conversation, pk__gt=after_id)
+        .select_related("sender")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def seen_by(*, conversation: Conversation, user) -> list[str]:
+    """Who else has read up to the user's latest message (the read receipt under it)."""
+    mine = Message.objects.filter(conversation=conversation, sender=user).order_by("-created_at").first()
+    if mine is None:
+        return []
+    readers = ConversationParticipant.objects.filter(conversation=conversation, last_read_at__gte=mine.created_at)
+    return [p.user.display_name for p in readers.exclude(user=user).select_related("user")]
+
+
+def message_attachments_readable_by(user) -> QuerySet[MessageAttachment]:
+    """Files of messages the user sees, in conversations the user may read now (kernel.files serves them): never
+    those of a removed message, nor of someone else's held-back one."""
+    seen = Q(message__status=Message.Status.VISIBLE) | Q(message__sender=user, message__status=Message.Status.HELD)
+    return MessageAttachment.objects.filter(seen, message__conversation__in=conversations_of(user).values("pk"))

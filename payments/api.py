@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import OrgPerm
 from kernel.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
+from kernel.money import CentsField
 from payments import selectors
 from payments.exports import organization_transactions_csv, user_transactions_csv
 from payments.models import HoldLot, JournalEntry, LedgerAccount, PaymentMethod, Payout, PayoutMethod, Posting
@@ -83,7 +84,7 @@ class PayoutSerializer(serializers.ModelSerializer):
 
 
 class PayoutRequestSerializer(serializers.Serializer):
-    amount_cents = serializers.IntegerField(min_value=1)
+    amount_cents = CentsField()
     currency = serializers.CharField(max_length=3, default="USD")
 
 
@@ -94,7 +95,7 @@ class PaymentMethodSerializer(serializers.ModelSerializer):
 
 
 class PaymentMethodCreateSerializer(serializers.Serializer):
-    organization = serializers.IntegerField()
+    organization = serializers.IntegerField(min_value=1, max_value=selectors.MAX_ID)
     token = serializers.CharField(
         max_length=255,
         required=False,
@@ -263,9 +264,7 @@ class PaymentMethodListCreateView(generics.ListAPIView):
 
 
 def _method_organization(request, pk: int):
-    method = PaymentMethod.objects.filter(pk=pk).select_related("organization").first()
-    organization_id = method.organization_id if method else 0
-    return selectors.organization_for(request.user, organization_id, OrgPerm.MANAGE_PAYMENT_METHODS)
+    return selectors.payment_method_organization(request.user, pk, OrgPerm.MANAGE_PAYMENT_METHODS)
 
 
 class PaymentMethodDetailView(APIView):

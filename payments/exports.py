@@ -14,9 +14,15 @@ def _decimal(cents: int) -> str:
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
+# What makes a spreadsheet read a cell as a formula (or a DDE command) when it starts one: = + - @, the pipe, tab
+# and carriage return (OWASP's CSV injection list), and their full-width forms (＝ ＋ － ＠ ｜), which spreadsheets
+# in East Asian locales accept as the same signs.
+_FORMULA_STARTS = frozenset("=+-@|\t\r＝＋－＠｜")
+
+
 def _safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to spreadsheets: quote it so it stays text.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    """Quote a cell that a spreadsheet would run as a formula, so it stays text."""
+    return f"'{text}" if text[:1] in _FORMULA_STARTS else text
 
 
 def user_transactions_csv(user) -> str:

@@ -1,27 +1,15 @@
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
 from kernel.idempotency import IdempotencyKeyField
-
-
-def cents_from(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal(1)))
+from kernel.money import MoneyField, format_money
 
 
 class WithdrawForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label="Amount (USD)",
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal(settings.MIN_WITHDRAWAL_CENTS) / 100,
-        help_text=f"At least ${settings.MIN_WITHDRAWAL_CENTS / 100:,.2f}, and no more than your available balance.",
-        error_messages={
-            "min_value": f"The smallest withdrawal is ${settings.MIN_WITHDRAWAL_CENTS / 100:,.2f}.",
-            "max_decimal_places": "Enter an amount in dollars and cents (at most 2 decimal places).",
-        },
+        min_cents=settings.MIN_WITHDRAWAL_CENTS,
+        help_text=f"At least {format_money(settings.MIN_WITHDRAWAL_CENTS)}, and no more than your available balance.",
     )
     idempotency_key = IdempotencyKeyField()
 
@@ -45,15 +33,6 @@ class TestCardForm(forms.Form):
         max_length=4,
         widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
-
-    def clean(self):
-        data = super().clean()
-        month, year = data.get("exp_month"), data.get("exp_year")
-        if month and year:
-            today = timezone.now().date()
-            if (year, month) < (today.year, today.month):
-                raise forms.ValidationError("That card has expired.")
-        return data
 
 
 class SandboxBankForm(forms.Form):

@@ -32,6 +32,13 @@ from payments.models import (
 from payments.services.saga import escrow_expectations
 
 FREELANCER_KINDS = (AccountKind.FREELANCER_PENDING, AccountKind.FREELANCER_AVAILABLE)
+# The largest id a bigint key holds: a larger one from a URL names no row, and must not reach the database.
+MAX_ID = 2**63 - 1
+
+
+def names_a_row(pk) -> bool:
+    """An id from a request that a bigint key could hold (anything else is simply not found)."""
+    return isinstance(pk, int) and 0 < pk <= MAX_ID
 
 
 @dataclass
@@ -85,7 +92,7 @@ def organizations_with_money_view(user: User) -> QuerySet[Organization]:
 
 def organization_for(user: User, organization_id: int, perm: OrgPerm = OrgPerm.VIEW) -> Organization:
     """The organization if `user` may `perm` in it; anything else looks like a missing page."""
-    organization = Organization.objects.filter(pk=organization_id).first()
+    organization = Organization.objects.filter(pk=organization_id).first() if names_a_row(organization_id) else None
     if organization is None or not has_org_perm(user, organization.pk, perm):
         raise NotFound()
     return organization
@@ -131,6 +138,8 @@ def organization_escrows(organization: Organization) -> QuerySet[LedgerAccount]:
 
 
 def receipt_for(organization: Organization, entry_id: int) -> tuple[JournalEntry, GatewayOperation]:
+    if not names_a_row(entry_id):
+        raise NotFound()
     op = (
         GatewayOperation.objects.filter(
             organization=organization, entry_id=entry_id, kind__in=[OperationKind.CHARGE, OperationKind.REFUND]
@@ -153,6 +162,12 @@ def default_payment_method(organization_id: int) -> PaymentMethod | None:
     return PaymentMethod.objects.filter(organization_id=organization_id, is_default=True).first()
 
 
+def payment_method_organization(user: User, payment_method_id: int, perm: OrgPerm) -> Organization:
+    """The organization a saved card belongs to, if `user` may `perm` in it; otherwise NotFound."""
+    method = PaymentMethod.objects.filter(pk=payment_method_id).first() if names_a_row(payment_method_id) else None
+    return organization_for(user, method.organization_id if method else 0, perm)
+
+
 def payment_methods_of(organization: Organization) -> QuerySet[PaymentMethod]:
     return PaymentMethod.objects.filter(organization=organization).order_by("-is_default", "-created_at", "-id")
 
@@ -166,7 +181,7 @@ def payouts_of(user: User) -> QuerySet[Payout]:
 
 
 def payout_of(user: User, payout_id: int) -> Payout:
-    payout = Payout.objects.filter(user=user, pk=payout_id).first()
+    payout = Payout.objects.filter(user=user, pk=payout_id).first() if names_a_row(payout_id) else None
     if payout is None:
         raise NotFound()
     return payout

@@ -16,7 +16,7 @@ from kernel.errors import DomainError
 from kernel.idempotency import scoped_key
 from payments import selectors
 from payments.exports import organization_transactions_csv, user_transactions_csv
-from payments.forms import SandboxBankForm, StripeAccountForm, StripeCardForm, TestCardForm, WithdrawForm, cents_from
+from payments.forms import SandboxBankForm, StripeAccountForm, StripeCardForm, TestCardForm, WithdrawForm
 from payments.gateway.base import get_gateway
 from payments.models import PayoutStatus
 from payments.services import payment_methods, payouts, webhooks
@@ -48,7 +48,7 @@ def wallet(request):
         try:
             payout = payouts.payout_request(
                 user=request.user,
-                amount_cents=cents_from(form.cleaned_data["amount"]),
+                amount_cents=form.cleaned_data["amount"],
                 idempotency_key=scoped_key(
                     user=request.user, action="payout", key=form.cleaned_data["idempotency_key"]
                 ),

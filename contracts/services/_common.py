@@ -2,9 +2,10 @@
 
 from django.db.models import Model
 
-from accounts.permissions import OrgPerm, has_org_perm
+from accounts.permissions import OrgPerm, has_org_perm, require_org_perm
 from contracts import selectors
-from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError
+from kernel.permissions import require_access
 from messaging.services import notify
 
 
@@ -17,33 +18,31 @@ def check_transition(obj: Model, new_status: str, *, code: str = "invalid_transi
 
 def require_client(*, user, organization_id: int, perm: OrgPerm) -> None:
     """`user` acts for the organization with `perm`: not a member → 404 (nothing leaks), wrong role → 403."""
-    if has_org_perm(user, organization_id, perm):
-        return
-    if has_org_perm(user, organization_id, OrgPerm.VIEW):
-        raise PermissionDenied()
-    raise NotFound()
+    require_org_perm(user, organization_id, perm)
+
+
+def _is_party(user, contract) -> bool:
+    return contract.freelancer_id == user.pk or has_org_perm(user, contract.organization_id, OrgPerm.VIEW)
 
 
 def require_party(*, user, contract) -> None:
     """`user` is the contract's freelancer or a member of its organization; anyone else gets a 404."""
-    if contract.freelancer_id == user.pk or has_org_perm(user, contract.organization_id, OrgPerm.VIEW):
-        return
-    raise NotFound()
+    require_access(visible=_is_party(user, contract), allowed=True)
 
 
 def require_contract_client(*, user, contract, perm: OrgPerm) -> None:
     """`user` acts for the contract's organization with `perm`; the freelancer or a member without it gets 403."""
-    if has_org_perm(user, contract.organization_id, perm):
-        return
-    require_party(user=user, contract=contract)
-    raise PermissionDenied()
+    allowed = has_org_perm(user, contract.organization_id, perm)
+    require_access(visible=allowed or _is_party(user, contract), allowed=allowed)
 
 
 def require_freelancer(*, user, contract) -> None:
-    if contract.freelancer_id == user.pk:
-        return
-    require_party(user=user, contract=contract)
-    raise PermissionDenied("Only the contract's freelancer can do that.")
+    allowed = contract.freelancer_id == user.pk
+    require_access(
+        visible=allowed or _is_party(user, contract),
+        allowed=allowed,
+        detail="Only the contract's freelancer can do that.",
+    )
 
 
 def notify_client(

@@ -133,6 +133,7 @@ def _reveal(contract: Contract, *, now: dt.datetime) -> int:
 def _tell_other_side(contract: Contract, *, side: str, author, revealed: bool) -> None:
     url = reverse("contracts:feedback", args=[contract.pk])
     reference = ref(Kind.CONTRACT, contract.pk)
+    kind = "feedback_published" if revealed else "feedback_received"
     if revealed:
         title = f"Feedback on “{contract.title}” is now public: read what {author.display_name} wrote"
     else:

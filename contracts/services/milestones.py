@@ -31,7 +31,7 @@ from contracts.models import Contract, Milestone, MilestoneEvent, MilestoneSubmi
 from contracts.services import disputes
 from contracts.services._common import notify_client, require_contract_client, require_freelancer
 from contracts.services.offers import MilestoneTerms, milestone_terms_clean
-from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, PermissionDenied
 from kernel.money import format_money
 from kernel.refs import Kind, parse_ref, ref
 from kernel.transitions import lock, register_actors, transition
@@ -193,14 +193,9 @@ def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
     with transaction.atomic():
         # The contract row is locked before the milestone (the order contract_end uses too), so a contract cannot
         # end while a charge for one of its milestones is being begun.
-        contract_id = Milestone.objects.filter(pk=milestone_id).values_list("contract_id", flat=True).first()
-        if contract_id is None:
-            raise NotFound()
-        contract = lock(Contract.objects.select_related("organization"), pk=contract_id)
+        contract = lock(Contract.objects.select_related("organization"), milestones__pk=milestone_id)
         _require_client(user=actor, contract=contract, perm=OrgPerm.FUND)
-        milestone = Milestone.objects.select_related("contract").get(pk=milestone_id)
-        # Begun before the milestone's lock is taken: a charge settling now locks the milestone (in
-        # _payment_settled) while its operation is still in flight, and must not wait on us.
+        milestone = _milestone_for_update(milestone_id)
         op = saga.begin_charge(
             payer=contract.organization,
             escrow_reference=contract.escrow_reference,
@@ -215,7 +210,6 @@ def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
         if op.fresh:
             # Refusing here rolls the new operation back with the rest.
             _require_active(contract)
-            milestone = _milestone_for_update(milestone_id)
             if milestone.status != S.PENDING:
                 raise DomainError("milestone_already_funded", "This milestone is already funded.")
     saga.execute(op)

@@ -6,19 +6,19 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership, Organization
-from accounts.permissions import OrgPerm, has_org_perm
-from contracts import selectors
+from accounts.permissions import OrgPerm, has_org_perm, may
 from contracts.models import Contract, ContractEvent, ContractType, Milestone, Offer, OfferMilestone
-from contracts.services._common import check_transition, notify_client, require_client
+from contracts.services._common import notify_client, require_client
 from jobs.models import Proposal
 from jobs.services.proposals import proposal_mark_hired
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.money import format_money
+from kernel.transitions import lock, register_actors, transition
 from messaging.services import conversation_open, notify
 
 
@@ -48,63 +48,80 @@ def earliest_start_date() -> dt.date:
 
 
 def _max_amount() -> str:
-    return f"${settings.MAX_CONTRACT_AMOUNT_CENTS / 100:,.2f}"
+    return format_money(settings.MAX_CONTRACT_AMOUNT_CENTS)
+
+
+def _milestone_errors(milestone: MilestoneTerms) -> list[str]:
+    errors = []
+    if not milestone.title.strip():
+        errors.append("Give each milestone a title.")
+    if not 0 < milestone.amount_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
+        errors.append(f"Each milestone amount must be above zero and at most {_max_amount()}.")
+    if milestone.due_date and milestone.due_date < earliest_start_date():
+        errors.append("A milestone cannot be due in the past.")
+    return errors
 
 
 def milestone_terms_clean(milestone: MilestoneTerms, *, field: str = "milestones") -> None:
-    """One milestone's own rules; raises ValidationError under `field`."""
-    if not milestone.title.strip():
-        raise ValidationError({field: "Give each milestone a title."})
-    if not 0 < milestone.amount_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
-        raise ValidationError({field: f"Each milestone amount must be above zero and at most {_max_amount()}."})
-    if milestone.due_date and milestone.due_date < earliest_start_date():
-        raise ValidationError({field: "A milestone cannot be due in the past."})
+    """One milestone's own rules; InvalidInput ("milestone_invalid") with its errors under `field`."""
+    errors = _milestone_errors(milestone)
+    if errors:
+        raise InvalidInput("milestone_invalid", errors={field: errors})
 
 
 def offer_terms_clean(terms: OfferTerms) -> None:
-    """The rules of an offer's terms in one place (the form, the API serializer and `offer_create` call it).
+    """The rules of an offer's terms in one place (the form, the API and `offer_create` reach them): InvalidInput
+    ("offer_terms_invalid") with every field's errors, keyed by the terms' names (the API's field names)."""
+    errors: dict[str, list[str]] = {}
 
-    Raises ValidationError keyed by field name.
-    """
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
     if terms.contract_type not in ContractType.values:
-        raise ValidationError({"contract_type": "Choose hourly or fixed price."})
+        refuse("contract_type", "Choose hourly or fixed price.")
     if terms.start_date < earliest_start_date():
-        raise ValidationError({"start_date": "The start date cannot be in the past."})
+        refuse("start_date", "The start date cannot be in the past.")
     if terms.contract_type == ContractType.HOURLY:
         low, high = settings.MIN_HOURLY_RATE_CENTS, settings.MAX_HOURLY_RATE_CENTS
         if terms.hourly_rate_cents is None or not low <= terms.hourly_rate_cents <= high:
-            raise ValidationError(
-                {"hourly_rate_cents": f"The hourly rate must be between ${low / 100:,.2f} and ${high / 100:,.2f}."}
+            refuse(
+                "hourly_rate_cents", f"The hourly rate must be between {format_money(low)} and {format_money(high)}."
             )
         if terms.weekly_limit_hours is None or not 1 <= terms.weekly_limit_hours <= settings.MAX_WEEKLY_HOUR_LIMIT:
-            raise ValidationError(
-                {"weekly_limit_hours": f"The weekly limit is 1 to {settings.MAX_WEEKLY_HOUR_LIMIT} hours."}
+            refuse("weekly_limit_hours", f"The weekly limit is 1 to {settings.MAX_WEEKLY_HOUR_LIMIT} hours.")
+    elif terms.contract_type == ContractType.FIXED:
+        if terms.total_cents is None or not 0 < terms.total_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
+            refuse("total_cents", f"The price must be above zero and at most {_max_amount()}.")
+        if not terms.milestones:
+            refuse("milestones", "A fixed-price offer needs at least one milestone.")
+        if len(terms.milestones) > settings.MAX_OFFER_MILESTONES:
+            refuse("milestones", f"An offer can have at most {settings.MAX_OFFER_MILESTONES} milestones.")
+        for message in dict.fromkeys(m for milestone in terms.milestones for m in _milestone_errors(milestone)):
+            refuse("milestones", message)
+        total = sum(m.amount_cents for m in terms.milestones)
+        if terms.milestones and terms.total_cents is not None and total != terms.total_cents:
+            refuse(
+                "milestones",
+                f"The milestones add up to {format_money(total)}, but the price is {format_money(terms.total_cents)}: "
+                "they must be equal.",
             )
-        return
-    if terms.total_cents is None or not 0 < terms.total_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
-        raise ValidationError({"total_cents": f"The price must be above zero and at most {_max_amount()}."})
-    if not terms.milestones:
-        raise ValidationError({"milestones": "A fixed-price offer needs at least one milestone."})
-    if len(terms.milestones) > settings.MAX_OFFER_MILESTONES:
-        raise ValidationError({"milestones": f"An offer can have at most {settings.MAX_OFFER_MILESTONES} milestones."})
-    for milestone in terms.milestones:
-        milestone_terms_clean(milestone)
-    total = sum(m.amount_cents for m in terms.milestones)
-    if total != terms.total_cents:
-        raise ValidationError(
-            {
-                "milestones": f"The milestones add up to ${total / 100:,.2f}, "
-                f"but the price is ${terms.total_cents / 100:,.2f}: they must be equal."
-            }
-        )
+    if errors:
+        raise InvalidInput("offer_terms_invalid", errors=errors)
 
 
-def _clean_or_400(terms: OfferTerms) -> None:
-    try:
-        offer_terms_clean(terms)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError("offer_terms_invalid", f"{field}: {' '.join(messages)}", status=400) from exc
+def _offer_moves(offer: Offer, actor) -> set[str]:
+    """The freelancer accepts or declines; the client's hirers withdraw. (Expiry is the task's, not a person's.)"""
+    if actor is None or not actor.is_authenticated:
+        return set()
+    moves = set()
+    if offer.freelancer_id == actor.pk:
+        moves |= {Offer.Status.ACCEPTED, Offer.Status.DECLINED}
+    if may(actor, offer.organization_id, OrgPerm.HIRE):
+        moves.add(Offer.Status.WITHDRAWN)
+    return moves
+
+
+register_actors(Offer, _offer_moves)
 
 
 @transaction.atomic
@@ -124,12 +141,12 @@ def offer_create(
     """
     require_client(user=actor, organization_id=organization_id, perm=OrgPerm.HIRE)
     organization = Organization.objects.get(pk=organization_id)
-    _clean_or_400(terms)
+    offer_terms_clean(terms)
     title = title.strip()
     if not title:
-        raise DomainError("offer_title_required", "Give the contract a title.", status=400)
+        raise InvalidInput("offer_title_required", errors={"title": "Give the contract a title."})
     if (proposal_id is None) == (freelancer_profile_id is None):
-        raise DomainError("offer_target_required", "Make the offer from a proposal or to a freelancer.", status=400)
+        raise InvalidInput("offer_target_required", "Make the offer from a proposal or to a freelancer.")
 
     proposal = job = None
     if proposal_id is not None:
@@ -201,15 +218,7 @@ def offer_create(
 
 
 def _offer_for_update(offer_id: int) -> Offer:
-    offer = (
-        Offer.objects.select_for_update(of=("self",))
-        .select_related("organization", "freelancer", "proposal")
-        .filter(pk=offer_id)
-        .first()
-    )
-    if offer is None:
-        raise NotFound()
-    return offer
+    return lock(Offer.objects.select_related("organization", "freelancer", "proposal"), pk=offer_id)
 
 
 def _own_offer_for_update(*, actor, offer_id: int) -> Offer:
@@ -221,12 +230,12 @@ def _own_offer_for_update(*, actor, offer_id: int) -> Offer:
     return offer
 
 
-def _check_answerable(offer: Offer, new_status: str, now: dt.datetime) -> None:
+def _answer(offer: Offer, to: str, *, actor, now: dt.datetime, **fields) -> None:
+    """An answer to the offer (accept, decline, withdraw): refused once it expired or was answered."""
     if offer.status == Offer.Status.PENDING and offer.expires_at <= now:
         raise DomainError("offer_expired", "This offer has expired.")
-    check_transition(
-        offer, new_status, code=f"offer_{offer.status}", detail=f"This offer is {offer.get_status_display().lower()}."
-    )
+    refusal = (f"offer_{offer.status}", f"This offer is {offer.get_status_display().lower()}.")
+    transition(offer, to, actor=actor, refusal=refusal, responded_at=now, **fields)
 
 
 @transaction.atomic
@@ -235,10 +244,7 @@ def offer_accept(*, actor, offer_id: int) -> Contract:
     conversation opens and the client hears about it."""
     now = timezone.now()
     offer = _own_offer_for_update(actor=actor, offer_id=offer_id)
-    _check_answerable(offer, Offer.Status.ACCEPTED, now)
-    offer.status = Offer.Status.ACCEPTED
-    offer.responded_at = now
-    offer.save(update_fields=["status", "responded_at"])
+    _answer(offer, Offer.Status.ACCEPTED, actor=actor, now=now)
 
     contract = Contract.objects.create(
         organization=offer.organization,
@@ -272,9 +278,11 @@ def offer_accept(*, actor, offer_id: int) -> Contract:
     if offer.proposal is not None:
         proposal_mark_hired(proposal=offer.proposal)
 
-    hirers = _hirers(offer)
     conversation_open(
-        reference=contract.escrow_reference, title=contract.title, participants=[offer.freelancer, *hirers]
+        reference=contract.escrow_reference,
+        title=contract.title,
+        organization_id=contract.organization_id,
+        freelancer=offer.freelancer,
     )
     url = reverse("contracts:contract_detail", args=[contract.pk])
     waiting = " Fund the first milestone so the work can start." if contract.is_fixed else ""
@@ -290,22 +298,11 @@ def offer_accept(*, actor, offer_id: int) -> Contract:
     return contract
 
 
-def _hirers(offer: Offer) -> list:
-    people = selectors.organization_users_with(organization_id=offer.organization_id, perm=OrgPerm.HIRE)
-    if offer.created_by is not None and offer.created_by not in people:
-        people.append(offer.created_by)
-    return people
-
-
 @transaction.atomic
 def offer_decline(*, actor, offer_id: int, reason: str = "") -> Offer:
     now = timezone.now()
     offer = _own_offer_for_update(actor=actor, offer_id=offer_id)
-    _check_answerable(offer, Offer.Status.DECLINED, now)
-    offer.status = Offer.Status.DECLINED
-    offer.responded_at = now
-    offer.decline_reason = reason.strip()[:1000]
-    offer.save(update_fields=["status", "responded_at", "decline_reason"])
+    _answer(offer, Offer.Status.DECLINED, actor=actor, now=now, decline_reason=reason.strip()[:1000])
     notify_client(
         organization_id=offer.organization_id,
         perm=OrgPerm.HIRE,
@@ -324,15 +321,8 @@ def offer_withdraw(*, actor, offer_id: int) -> Offer:
     if offer.freelancer_id == actor.pk and not has_org_perm(actor, offer.organization_id, OrgPerm.HIRE):
         raise DomainError("client_only", "Only the client can withdraw an offer; you can decline it.", status=403)
     require_client(user=actor, organization_id=offer.organization_id, perm=OrgPerm.HIRE)
-    check_transition(
-        offer,
-        Offer.Status.WITHDRAWN,
-        code=f"offer_{offer.status}",
-        detail=f"This offer is {offer.get_status_display().lower()}.",
-    )
-    offer.status = Offer.Status.WITHDRAWN
-    offer.responded_at = timezone.now()
-    offer.save(update_fields=["status", "responded_at"])
+    refusal = (f"offer_{offer.status}", f"This offer is {offer.get_status_display().lower()}.")
+    transition(offer, Offer.Status.WITHDRAWN, actor=actor, refusal=refusal, responded_at=timezone.now())
     notify(
         user=offer.freelancer,
         kind="offer_withdrawn",
@@ -362,9 +352,7 @@ def _offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
     offer = _offer_for_update(offer_id)
     if offer.status != Offer.Status.PENDING or offer.expires_at > now:
         return False
-    check_transition(offer, Offer.Status.EXPIRED)
-    offer.status = Offer.Status.EXPIRED
-    offer.save(update_fields=["status"])
+    transition(offer, Offer.Status.EXPIRED)
     url = reverse("contracts:offer_detail", args=[offer.pk])
     notify(
         user=offer.freelancer,

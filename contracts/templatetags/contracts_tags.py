@@ -1,7 +1,7 @@
 from django import template
 
+from kernel.money import format_money
 from payments.fees import charge_total
-from payments.templatetags.money import money
 
 register = template.Library()
 
@@ -10,9 +10,9 @@ register = template.Library()
 def contract_terms(contract) -> str:
     """One line of terms for an offer or a contract."""
     if contract.contract_type == "hourly":
-        rate = money(contract.hourly_rate_cents, contract.currency)
+        rate = format_money(contract.hourly_rate_cents, contract.currency)
         return f"{rate}/hour, up to {contract.weekly_limit_hours} h/week"
-    return f"Fixed price {money(contract.total_cents, contract.currency)}"
+    return f"Fixed price {format_money(contract.total_cents, contract.currency)}"
 
 
 @register.filter

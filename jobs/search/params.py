@@ -4,13 +4,16 @@ saved search read the same one)."""
 import dataclasses
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
 
 from accounts.models import Skill
 from jobs.models import Duration, ExperienceLevel, Job
+from kernel.errors import InvalidInput
+from kernel.money import MoneyField
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +31,22 @@ class JobSearchParams:
     page: int = 1
     # Saved searches: only jobs published after this moment.
     published_after: dt.datetime | None = None
+
+    def to_query(self) -> str:
+        """The canonical query string (cents, no page): what a saved search stores and `parse_job_query` reads."""
+        pairs = [
+            ("q", self.q),
+            *(("skills", pk) for pk in self.skill_ids),
+            ("budget_type", self.budget_type),
+            ("budget_min_cents", self.budget_min_cents),
+            ("budget_max_cents", self.budget_max_cents),
+            *(("experience", level) for level in self.experience_levels),
+            *(("duration", duration) for duration in self.durations),
+            ("fits_my_hours", "on" if self.fits_my_hours else ""),
+            ("posted_within", self.posted_within_days),
+            ("sort", "" if self.sort == "relevance" else self.sort),
+        ]
+        return urlencode([(key, value) for key, value in pairs if value not in ("", None)])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,32 +75,27 @@ POSTED_WITHIN = [
 ]
 
 
-def to_cents(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
-
-
-def money_field(label: str, required: bool = False, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=required, min_value=Decimal("0.01"), max_digits=10, decimal_places=2, help_text=help_text
-    )
-
-
 def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name] + [
         ("UTC", "UTC")
     ]
 
 
-class JobSearchForm(forms.Form):
-    """The job search filters; the same form parses a saved search's query string."""
+class JobSearchQuery(forms.Form):
+    """The one parser of job-search parameters, amounts in cents: the API's query string, a saved search's query
+    and the search page's URL all go through it (the page's form below only adds the typed-dollar inputs).
+
+    Not a django-filter FilterSet: `job_search` is not a chain of queryset filters (a bounded candidate set ranked
+    by relevance, the overlap with the searching user's own window, two database paths), so a FilterSet would only
+    parse, and its `qs` could not be the result."""
 
     q = forms.CharField(label="Search jobs", required=False, max_length=200)
     skills = forms.ModelMultipleChoiceField(
         queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
     budget_type = forms.ChoiceField(choices=[("", "Any budget"), *Job.BudgetType.choices], required=False)
-    budget_min = money_field("Budget from (USD)")
-    budget_max = money_field("Budget up to (USD)")
+    budget_min_cents = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    budget_max_cents = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     experience = forms.MultipleChoiceField(
         choices=ExperienceLevel.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Experience level"
     )
@@ -97,16 +111,21 @@ class JobSearchForm(forms.Form):
         choices=POSTED_WITHIN, required=False, coerce=int, empty_value=None, label="Posted"
     )
     sort = forms.ChoiceField(choices=[("relevance", "Relevance"), ("newest", "Newest")], required=False)
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=settings.SEARCH_MAX_PAGE, required=False, widget=forms.HiddenInput)
 
-    def to_params(self) -> JobSearchParams:
-        data = self.cleaned_data if self.is_valid() else {}
+    def params(self, *, strict: bool = False) -> JobSearchParams:
+        """The parameters asked for. `strict` (the API): any bad value is InvalidInput with every field's errors;
+        otherwise (pages, saved searches) a bad value is ignored and the rest still applies."""
+        valid = self.is_valid()
+        if not valid and strict:
+            raise InvalidInput("invalid_query", errors={field: list(e) for field, e in self.errors.items()})
+        data = self.cleaned_data if self.is_bound else {}
         return JobSearchParams(
             q=(data.get("q") or "").strip(),
             skill_ids=tuple(skill.pk for skill in data.get("skills") or ()),
             budget_type=data.get("budget_type") or "",
-            budget_min_cents=to_cents(data.get("budget_min")),
-            budget_max_cents=to_cents(data.get("budget_max")),
+            budget_min_cents=data.get("budget_min_cents"),
+            budget_max_cents=data.get("budget_max_cents"),
             experience_levels=tuple(data.get("experience") or ()),
             durations=tuple(data.get("duration") or ()),
             fits_my_hours=bool(data.get("fits_my_hours")),
@@ -116,13 +135,43 @@ class JobSearchForm(forms.Form):
         )
 
 
+def parse_job_query(query: str | QueryDict, *, strict: bool = False) -> JobSearchParams:
+    """A query string (or QueryDict) as JobSearchParams, through `JobSearchQuery`."""
+    return JobSearchQuery(QueryDict(query) if isinstance(query, str) else query).params(strict=strict)
+
+
+class JobSearchForm(JobSearchQuery):
+    """The search page: the same parameters, plus amounts typed in dollars (`kernel.money.MoneyField`), which
+    become the cents parameters."""
+
+    budget_min = MoneyField(label="Budget from (USD)", required=False)
+    budget_max = MoneyField(label="Budget up to (USD)", required=False)
+    field_order = ["q", "skills", "budget_type", "budget_min", "budget_max"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A canonical URL (a saved search's link) carries cents: show them in the dollar inputs.
+        for typed in ("budget_min", "budget_max"):
+            cents = self.data.get(f"{typed}_cents") if self.is_bound else None
+            if cents and str(cents).isascii() and str(cents).isdigit() and not self.data.get(typed):
+                self.data = self.data.copy()
+                self.data[typed] = self.fields[typed].prepare_value(int(cents))
+
+    def clean(self):
+        data = super().clean()
+        for typed in ("budget_min", "budget_max"):
+            if data.get(typed) is not None:
+                data[f"{typed}_cents"] = data[typed]
+        return data
+
+
 class TalentSearchForm(forms.Form):
     q = forms.CharField(label="Search freelancers", required=False, max_length=200)
     skills = forms.ModelMultipleChoiceField(
         queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
-    rate_min = money_field("Hourly rate from (USD)")
-    rate_max = money_field("Hourly rate up to (USD)")
+    rate_min = MoneyField(label="Hourly rate from (USD)", required=False)
+    rate_max = MoneyField(label="Hourly rate up to (USD)", required=False)
     country = forms.CharField(max_length=2, required=False, label="Country code", help_text="Two letters, e.g. PT.")
     languages = forms.CharField(
         required=False, max_length=60, label="Languages", help_text="Language codes separated by commas, e.g. en, pt."
@@ -142,7 +191,7 @@ class TalentSearchForm(forms.Form):
     sort = forms.ChoiceField(
         choices=[("relevance", "Relevance"), ("score", "Job success score"), ("rate", "Lowest rate")], required=False
     )
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=settings.SEARCH_MAX_PAGE, required=False, widget=forms.HiddenInput)
 
     def clean_languages(self):
         return tuple(code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip())
@@ -152,8 +201,8 @@ class TalentSearchForm(forms.Form):
         return TalentSearchParams(
             q=(data.get("q") or "").strip(),
             skill_ids=tuple(skill.pk for skill in data.get("skills") or ()),
-            rate_min_cents=to_cents(data.get("rate_min")),
-            rate_max_cents=to_cents(data.get("rate_max")),
+            rate_min_cents=data.get("rate_min"),
+            rate_max_cents=data.get("rate_max"),
             country=(data.get("country") or "").upper(),
             languages=data.get("languages") or (),
             min_score=data.get("min_score"),
@@ -164,8 +213,3 @@ class TalentSearchForm(forms.Form):
             sort=data.get("sort") or "relevance",
             page=data.get("page") or 1,
         )
-
-
-def parse_job_search(query: str) -> JobSearchParams:
-    """A saved search's query string, read exactly as the search page reads its URL."""
-    return JobSearchForm(QueryDict(query)).to_params()

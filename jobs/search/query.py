@@ -32,9 +32,9 @@ from django.utils import timezone
 
 from accounts.models import FreelancerProfile, ProfileLanguage
 from jobs.models import Job, TalentIndex
-from jobs.overlap import MINUTES_PER_DAY, overlap_hours, window_to_utc
 from jobs.search.index import SEARCH_CONFIG
 from jobs.search.params import JobSearchParams, TalentSearchParams
+from kernel.windows import MINUTES_PER_DAY, UtcWindow, overlap_minutes, to_utc
 
 MAX_WORDS = 8
 # Talent relevance multiplies the text rank by (this + job success score): a score of 100 counts 1.5 times a new
@@ -45,13 +45,21 @@ RELEVANCE_SCORE_BASE = 50
 @dataclasses.dataclass(frozen=True)
 class JobHit:
     job: Job
-    overlap_hours: float | None
+    overlap_minutes: int | None  # daily overlap with the searching freelancer's hours; None without a profile
+
+    @property
+    def overlap_hours(self) -> float | None:
+        return None if self.overlap_minutes is None else round(self.overlap_minutes / 60, 2)
 
 
 @dataclasses.dataclass(frozen=True)
 class TalentHit:
     profile: FreelancerProfile
-    overlap_hours: float
+    overlap_minutes: int
+
+    @property
+    def overlap_hours(self) -> float:
+        return round(self.overlap_minutes / 60, 2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,14 +69,14 @@ class SearchPage:
     has_more: bool
 
 
-def overlap_minutes_expression(start_field: str, length_field: str, other_start: int, other_length: int):
-    """SQL for `jobs.overlap.overlap_minutes` between a stored window and a constant one (same three shifts)."""
+def overlap_minutes_expression(start_field: str, length_field: str, other: UtcWindow):
+    """SQL for `kernel.windows.overlap_minutes` between a stored window and a constant one (same three shifts)."""
     total = None
     for shift in (-MINUTES_PER_DAY, 0, MINUTES_PER_DAY):
-        begin = other_start + shift
+        begin = other.start_minute + shift
         linear = Greatest(
             Value(0),
-            Least(F(start_field) + F(length_field), Value(begin + other_length))
+            Least(F(start_field) + F(length_field), Value(begin + other.minutes))
             - Greatest(F(start_field), Value(begin)),
             output_field=IntegerField(),
         )
@@ -90,7 +98,7 @@ def _slice(queryset_or_list, page: int, page_size: int) -> tuple[list, bool]:
     return rows[:page_size], len(rows) > page_size
 
 
-def _job_filters(queryset: QuerySet[Job], params: JobSearchParams, window: tuple[int, int] | None) -> QuerySet[Job]:
+def _job_filters(queryset: QuerySet[Job], params: JobSearchParams, window: UtcWindow | None) -> QuerySet[Job]:
     if params.skill_ids:
         if _postgres():
             queryset = queryset.filter(skill_ids__contains=list(params.skill_ids))
@@ -122,7 +130,7 @@ def _job_filters(queryset: QuerySet[Job], params: JobSearchParams, window: tuple
         queryset = queryset.filter(published_at__gt=params.published_after)
     if params.fits_my_hours and window is not None:
         queryset = queryset.alias(
-            shared_minutes=overlap_minutes_expression("work_utc_start_minute", "work_minutes", *window)
+            shared_minutes=overlap_minutes_expression("work_utc_start_minute", "work_minutes", window)
         ).filter(shared_minutes__gte=F("overlap_hours") * 60)
     return queryset
 
@@ -142,10 +150,11 @@ def _sqlite_text(queryset: QuerySet, q: str, fields: tuple[str, str], skill_exis
     return queryset.annotate(rank=score)
 
 
-def _window_of(user) -> tuple[int, int] | None:
+def _window_of(user) -> UtcWindow | None:
     if not user.is_authenticated:
         return None
-    return FreelancerProfile.objects.filter(user=user).values_list("work_utc_start_minute", "work_minutes").first()
+    row = FreelancerProfile.objects.filter(user=user).values_list("work_utc_start_minute", "work_minutes").first()
+    return UtcWindow(*row) if row else None
 
 
 def job_candidates(base: QuerySet[Job], query: SearchQuery) -> QuerySet:
@@ -153,7 +162,7 @@ def job_candidates(base: QuerySet[Job], query: SearchQuery) -> QuerySet:
     return base.filter(search_vector=query).order_by("-published_at", "-id").values("id")[: settings.SEARCH_CANDIDATES]
 
 
-def job_base(params: JobSearchParams, window: tuple[int, int] | None) -> QuerySet[Job]:
+def job_base(params: JobSearchParams, window: UtcWindow | None) -> QuerySet[Job]:
     """Open public jobs through every filter of `params` except the words."""
     return _job_filters(Job.objects.filter(status=Job.Status.OPEN, visibility=Job.Visibility.PUBLIC), params, window)
 
@@ -186,7 +195,9 @@ def job_search(*, params: JobSearchParams, user, page_size: int | None = None) -
     hits = [
         JobHit(
             job=job,
-            overlap_hours=overlap_hours(job.work_utc_start_minute, job.work_minutes, *window) if window else None,
+            overlap_minutes=overlap_minutes(UtcWindow(job.work_utc_start_minute, job.work_minutes), window)
+            if window
+            else None,
         )
         for job in jobs
     ]
@@ -221,7 +232,7 @@ def talent_search(*, params: TalentSearchParams, page_size: int | None = None) -
     PostgreSQL reads jobs.TalentIndex (refreshed by `talent_index_refresh`); SQLite reads profiles directly.
     """
     page_size = page_size or settings.SEARCH_PAGE_SIZE
-    window = window_to_utc(start=params.work_start, end=params.work_end, tz_name=params.timezone)
+    window = to_utc(timezone=params.timezone, start=params.work_start, end=params.work_end)
     if _postgres():
         profile_ids, has_more = _talent_ids_postgres(params, window, page_size)
     else:
@@ -231,7 +242,7 @@ def talent_search(*, params: TalentSearchParams, page_size: int | None = None) -
     hits = [
         TalentHit(
             profile=by_id[pk],
-            overlap_hours=overlap_hours(by_id[pk].work_utc_start_minute, by_id[pk].work_minutes, *window),
+            overlap_minutes=overlap_minutes(UtcWindow(by_id[pk].work_utc_start_minute, by_id[pk].work_minutes), window),
         )
         for pk in profile_ids
         if pk in by_id
@@ -301,6 +312,6 @@ def _talent_common_filters(queryset: QuerySet, params: TalentSearchParams, windo
         queryset = queryset.filter(job_success_score__gte=params.min_score)
     if params.min_overlap_hours:
         queryset = queryset.alias(
-            shared_minutes=overlap_minutes_expression("work_utc_start_minute", "work_minutes", *window)
+            shared_minutes=overlap_minutes_expression("work_utc_start_minute", "work_minutes", window)
         ).filter(shared_minutes__gte=params.min_overlap_hours * 60)
     return queryset

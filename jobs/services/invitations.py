@@ -10,9 +10,20 @@ from jobs.models import (
     Invitation,
     Job,
 )
-from jobs.services.jobs import _job_for_org_action, _transition
+from jobs.services.jobs import _job_for_org_action
 from kernel.errors import DomainError, NotFound
+from kernel.transitions import lock, register_actors, transition
 from messaging.services import notify
+
+
+def _invitation_moves(invitation: Invitation, actor) -> set[str]:
+    """The invited freelancer answers; nobody else moves an invitation."""
+    if actor is None or invitation.freelancer.user_id != actor.pk:
+        return set()
+    return {Invitation.Status.ACCEPTED, Invitation.Status.DECLINED}
+
+
+register_actors(Invitation, _invitation_moves)
 
 
 @transaction.atomic
@@ -40,17 +51,9 @@ def invitation_create(*, user, job_id: int, freelancer_id: int, message: str = "
 
 
 def _own_invitation(*, user, invitation_id: int) -> Invitation:
-    invitation = (
-        Invitation.objects.select_for_update()
-        .select_related("job", "freelancer")
-        .filter(pk=invitation_id, freelancer__user=user)
-        .first()
-        if user.is_authenticated
-        else None
-    )
-    if invitation is None:
+    if not user.is_authenticated:
         raise NotFound()
-    return invitation
+    return lock(Invitation.objects.select_related("job", "freelancer"), pk=invitation_id, freelancer__user=user)
 
 
 @transaction.atomic
@@ -59,18 +62,14 @@ def invitation_accept(*, user, invitation_id: int) -> Invitation:
     invitation = _own_invitation(user=user, invitation_id=invitation_id)
     if invitation.job.status == Job.Status.CLOSED:
         raise DomainError("job_closed", "This job is closed.")
-    _transition(invitation, Invitation.Status.ACCEPTED)
-    invitation.responded_at = timezone.now()
-    invitation.save(update_fields=["status", "responded_at"])
+    transition(invitation, Invitation.Status.ACCEPTED, actor=user, responded_at=timezone.now())
     return invitation
 
 
 @transaction.atomic
 def invitation_decline(*, user, invitation_id: int) -> Invitation:
     invitation = _own_invitation(user=user, invitation_id=invitation_id)
-    _transition(invitation, Invitation.Status.DECLINED)
-    invitation.responded_at = timezone.now()
-    invitation.save(update_fields=["status", "responded_at"])
+    transition(invitation, Invitation.Status.DECLINED, actor=user, responded_at=timezone.now())
     if invitation.invited_by_id:
         notify(
             user=invitation.invited_by,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Skill
-from accounts.permissions import OrgPerm, has_org_perm, role_allows, role_in
+from accounts.permissions import OrgPerm, may, require_org_perm, role_allows
 from jobs import tasks
 from jobs.models import (
     Job,
@@ -18,10 +18,11 @@ from jobs.models import (
     ProposalAnswer,
     ScreeningQuestion,
 )
-from jobs.overlap import window_to_utc
 from jobs.search.index import job_reindex
-from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, InvalidInput, PermissionDenied
+from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
+from kernel.windows import UtcWindow, check_window, to_utc
 from messaging.services import notify
 
 
@@ -47,33 +48,42 @@ class JobFields:
     questions: Sequence[str] = ()
 
 
-def _transition(obj, new_status: str) -> None:
-    if new_status not in obj.ALLOWED[obj.status]:
-        raise DomainError(
-            "invalid_transition",
-            f"A {obj.get_status_display().lower()} {obj._meta.verbose_name} cannot become {new_status}.",
-        )
-    obj.status = new_status
+def _job_moves(job: Job, actor) -> set[str]:
+    """Members who may post jobs publish and close them. (Staff moderation, `job_close_by_staff`, is the admin's
+    action, not one a page offers.)"""
+    if actor is None or not actor.is_authenticated or not may(actor, job.organization_id, OrgPerm.POST_JOBS):
+        return set()
+    return {Job.Status.OPEN, Job.Status.CLOSED}
+
+
+register_actors(Job, _job_moves)
 
 
 def _check_job_fields(fields: JobFields) -> None:
     if not fields.title.strip():
-        raise DomainError("job_title_required", "Give the job a title.", status=400)
+        raise InvalidInput("job_title_required", errors={"title": "Give the job a title."})
     if not fields.skill_ids:
-        raise DomainError("job_skills_required", "Choose at least one required skill.", status=400)
+        raise InvalidInput("job_skills_required", errors={"skill_ids": "Choose at least one required skill."})
+    check_window(fields.work_start, fields.work_end)
     if not 0 <= fields.overlap_hours <= 8:
-        raise DomainError("job_overlap_range", "Overlap must be between 0 and 8 hours a day.", status=400)
+        raise InvalidInput(
+            "job_overlap_range", errors={"overlap_hours": "Overlap must be between 0 and 8 hours a day."}
+        )
     if fields.budget_type == Job.BudgetType.HOURLY:
         low, high = fields.rate_min_cents, fields.rate_max_cents
         if not low or not high or low <= 0 or high <= 0:
-            raise DomainError("job_budget_invalid", "Give a minimum and a maximum hourly rate above zero.", status=400)
+            raise InvalidInput(
+                "job_budget_invalid", errors={"rate_min_cents": "Give a minimum and a maximum hourly rate above zero."}
+            )
         if low > high:
-            raise DomainError("job_budget_invalid", "The minimum rate must not be above the maximum.", status=400)
+            raise InvalidInput(
+                "job_budget_invalid", errors={"rate_max_cents": "The minimum rate must not be above the maximum."}
+            )
     elif fields.budget_type == Job.BudgetType.FIXED:
         if not fields.fixed_amount_cents or fields.fixed_amount_cents <= 0:
-            raise DomainError("job_budget_invalid", "Give a fixed price above zero.", status=400)
+            raise InvalidInput("job_budget_invalid", errors={"fixed_amount_cents": "Give a fixed price above zero."})
     else:
-        raise DomainError("job_budget_invalid", "Choose hourly or fixed price.", status=400)
+        raise InvalidInput("job_budget_invalid", errors={"budget_type": "Choose hourly or fixed price."})
 
 
 def _apply_job_fields(job: Job, fields: JobFields) -> None:
@@ -91,9 +101,8 @@ def _apply_job_fields(job: Job, fields: JobFields) -> None:
     job.timezone = fields.timezone or job.organization.timezone
     job.work_start = fields.work_start
     job.work_end = fields.work_end
-    job.work_utc_start_minute, job.work_minutes = window_to_utc(
-        start=fields.work_start, end=fields.work_end, tz_name=job.timezone
-    )
+    window = to_utc(timezone=job.timezone, start=fields.work_start, end=fields.work_end)
+    job.work_utc_start_minute, job.work_minutes = window.start_minute, window.minutes
     job.overlap_hours = fields.overlap_hours
 
 
@@ -113,28 +122,23 @@ def _set_questions(job: Job, questions: Sequence[str]) -> None:
 def _skills(skill_ids: Sequence[int]) -> list[Skill]:
     skills = list(Skill.objects.filter(pk__in=skill_ids))
     if len(skills) != len(set(skill_ids)):
-        raise DomainError("job_skills_invalid", "One of the chosen skills does not exist.", status=400)
+        raise InvalidInput("job_skills_invalid", errors={"skill_ids": "One of the chosen skills does not exist."})
     return skills
 
 
 def _job_for_org_action(*, user, job_id: int, perm: OrgPerm) -> Job:
     """The job, locked, if `user` may do `perm` in its organization; 404 if they cannot even see it."""
-    job = Job.objects.select_for_update().select_related("organization").filter(pk=job_id).first()
-    if job is None:
-        raise NotFound()
-    role = role_in(user, job.organization_id)
-    if role is None or not role_allows(role, OrgPerm.VIEW):
-        raise NotFound()
-    if not role_allows(role, perm):
-        raise PermissionDenied()
+    job = lock(Job.objects.select_related("organization"), pk=job_id)
+    require_org_perm(user, job.organization_id, perm)
     return job
 
 
 @transaction.atomic
 def job_create(*, user, organization_id: int, fields: JobFields, attachments: Sequence = ()) -> Job:
     """A draft job of the organization; the caller must hold POST_JOBS there."""
-    if not has_org_perm(user, organization_id, OrgPerm.POST_JOBS):
-        raise PermissionDenied("Only members who may post jobs can do that in this organization.")
+    require_org_perm(
+        user, organization_id, OrgPerm.POST_JOBS, detail="Only members who may post jobs can do that here."
+    )
     _check_job_fields(fields)
     skills = _skills(fields.skill_ids)
     job = Job(organization_id=organization_id, created_by=user)
@@ -182,9 +186,7 @@ def job_attachment_add(*, user, job_id: int, uploaded) -> JobAttachment:
 def job_publish(*, user, job_id: int) -> Job:
     """Draft → open: the job becomes searchable, and saved searches are checked for it after commit."""
     job = _job_for_org_action(user=user, job_id=job_id, perm=OrgPerm.POST_JOBS)
-    _transition(job, Job.Status.OPEN)
-    job.published_at = timezone.now()
-    job.save(update_fields=["status", "published_at", "updated_at"])
+    transition(job, Job.Status.OPEN, actor=user, published_at=timezone.now())
     job_reindex(job)
     transaction.on_commit(tasks.saved_searches_notify.delay)
     return job
@@ -194,13 +196,11 @@ def job_publish(*, user, job_id: int) -> Job:
 def job_close(*, user, job_id: int, reason: str, note: str = "") -> Job:
     """Close a draft or open job as filled or cancelled; a closed job takes no proposals."""
     if reason not in Job.CloseReason.values:
-        raise DomainError("close_reason_invalid", "Say whether the job was filled or cancelled.", status=400)
+        raise InvalidInput("close_reason_invalid", errors={"reason": "Say whether the job was filled or cancelled."})
     job = _job_for_org_action(user=user, job_id=job_id, perm=OrgPerm.POST_JOBS)
-    _transition(job, Job.Status.CLOSED)
-    job.close_reason = reason
-    job.close_note = note.strip()[:500]
-    job.closed_at = timezone.now()
-    job.save(update_fields=["status", "close_reason", "close_note", "closed_at", "updated_at"])
+    transition(
+        job, Job.Status.CLOSED, actor=user, close_reason=reason, close_note=note.strip()[:500], closed_at=timezone.now()
+    )
     return job
 
 
@@ -210,15 +210,16 @@ def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
     if not staff.is_staff:
         raise PermissionDenied()
     if not reason.strip():
-        raise DomainError("reason_required", "Say why the job is being closed.", status=400)
-    job = Job.objects.select_for_update().filter(pk=job_id).first()
-    if job is None:
-        raise NotFound()
-    _transition(job, Job.Status.CLOSED)
-    job.close_reason = Job.CloseReason.CANCELLED
-    job.close_note = f"Closed by {settings.SITE_NAME} staff: {reason.strip()}"[:500]
-    job.closed_at = timezone.now()
-    job.save(update_fields=["status", "close_reason", "close_note", "closed_at", "updated_at"])
+        raise InvalidInput("reason_required", errors={"reason": "Say why the job is being closed."})
+    job = lock(Job.objects, pk=job_id)
+    transition(
+        job,
+        Job.Status.CLOSED,
+        actor=staff,
+        close_reason=Job.CloseReason.CANCELLED,
+        close_note=f"Closed by {settings.SITE_NAME} staff: {reason.strip()}"[:500],
+        closed_at=timezone.now(),
+    )
     for membership in Membership.objects.filter(organization_id=job.organization_id).select_related("user"):
         if role_allows(membership.role, OrgPerm.POST_JOBS):
             notify(
@@ -241,8 +242,8 @@ def job_windows_refresh() -> int:
         "id", "timezone", "work_start", "work_end", "work_utc_start_minute", "work_minutes"
     )
     for job in live.iterator(chunk_size=500):
-        window = window_to_utc(start=job.work_start, end=job.work_end, tz_name=job.timezone)
-        if window != (job.work_utc_start_minute, job.work_minutes):
-            Job.objects.filter(pk=job.pk).update(work_utc_start_minute=window[0], work_minutes=window[1])
+        window = to_utc(timezone=job.timezone, start=job.work_start, end=job.work_end)
+        if window != UtcWindow(job.work_utc_start_minute, job.work_minutes):
+            Job.objects.filter(pk=job.pk).update(work_utc_start_minute=window.start_minute, work_minutes=window.minutes)
             changed += 1
     return changed

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership
-from accounts.permissions import OrgPerm
+from accounts.permissions import OrgPerm, may
 from jobs.models import (
     Invitation,
     Job,
@@ -19,16 +19,34 @@ from jobs.models import (
     ProposalAttachment,
     ProposalMilestone,
 )
-from jobs.services.jobs import _job_for_org_action, _transition
-from kernel.errors import DomainError, NotFound
+from jobs.services.jobs import _job_for_org_action
+from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.money import format_money
+from kernel.refs import Kind, ref
+from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
-from messaging.services import notify
+from messaging.services import conversation_open, notify
 
 
 @dataclasses.dataclass(frozen=True)
 class MilestoneInput:
     title: str
     amount_cents: int
+
+
+def _proposal_moves(proposal: Proposal, actor) -> set[str]:
+    """The job's hirers shortlist, decline and hire; the freelancer who wrote it withdraws it."""
+    if actor is None or not actor.is_authenticated:
+        return set()
+    moves = set()
+    if may(actor, proposal.job.organization_id, OrgPerm.HIRE):
+        moves |= {Proposal.Status.SHORTLISTED, Proposal.Status.DECLINED, Proposal.Status.HIRED}
+    if proposal.freelancer.user_id == actor.pk:
+        moves.add(Proposal.Status.WITHDRAWN)
+    return moves
+
+
+register_actors(Proposal, _proposal_moves)
 
 
 @transaction.atomic
@@ -73,29 +91,30 @@ def proposal_submit(
             f"You can send at most {settings.PROPOSALS_PER_WEEK} proposals in 7 days. Try again later.",
         )
     if not cover_letter.strip():
-        raise DomainError("cover_letter_required", "Write a cover letter.", status=400)
+        raise InvalidInput("cover_letter_required", errors={"cover_letter": "Write a cover letter."})
     questions = list(job.questions.all())
     answers = {int(k): v.strip() for k, v in (answers or {}).items()}
     if any(not answers.get(q.pk) for q in questions):
-        raise DomainError("answers_required", "Answer every screening question.", status=400)
+        raise InvalidInput("answers_required", errors={"answers": "Answer every screening question."})
     if job.is_hourly:
         if rate_cents is None or not settings.MIN_HOURLY_RATE_CENTS <= rate_cents <= settings.MAX_HOURLY_RATE_CENTS:
-            raise DomainError(
-                "rate_invalid",
-                f"Give an hourly rate between {settings.MIN_HOURLY_RATE_CENTS / 100:.2f} and "
-                f"{settings.MAX_HOURLY_RATE_CENTS / 100:.2f}.",
-                status=400,
-            )
+            low, high = format_money(settings.MIN_HOURLY_RATE_CENTS), format_money(settings.MAX_HOURLY_RATE_CENTS)
+            raise InvalidInput("rate_invalid", errors={"rate_cents": f"Give an hourly rate between {low} and {high}."})
         bid_cents, milestones = None, ()
     else:
-        if not bid_cents or bid_cents <= 0:
-            raise DomainError("bid_invalid", "Give a bid above zero.", status=400)
+        # The same cap as the contract the bid would become (contracts' offer_terms_clean).
+        if not bid_cents or not 0 < bid_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
+            message = f"Give a bid above zero and at most {format_money(settings.MAX_CONTRACT_AMOUNT_CENTS)}."
+            raise InvalidInput("bid_invalid", errors={"bid_cents": message})
         if not milestones or any(m.amount_cents <= 0 or not m.title.strip() for m in milestones):
-            raise DomainError(
-                "milestones_required", "Propose at least one milestone, each with a title and amount.", status=400
+            raise InvalidInput(
+                "milestones_required",
+                errors={"milestones": "Propose at least one milestone, each with a title and amount."},
             )
-        if sum(m.amount_cents for m in milestones) != bid_cents:
-            raise DomainError("milestones_sum_mismatch", "The milestones must add up to the bid.", status=400)
+        total = sum(m.amount_cents for m in milestones)
+        if total != bid_cents:
+            message = f"The milestones add up to {format_money(total)}, not the bid of {format_money(bid_cents)}."
+            raise InvalidInput("milestones_sum_mismatch", errors={"milestones": message})
         rate_cents = None
     checked = [(uploaded, check_upload(uploaded)) for uploaded in attachments]
     try:
@@ -126,9 +145,13 @@ def proposal_submit(
             proposal=proposal, file=uploaded, name=uploaded.name[:200], content_type=content_type, size=uploaded.size
         )
     if invitation is not None and invitation.status == Invitation.Status.PENDING:
-        invitation.status = Invitation.Status.ACCEPTED
-        invitation.responded_at = timezone.now()
-        invitation.save(update_fields=["status", "responded_at"])
+        transition(invitation, Invitation.Status.ACCEPTED, actor=user, responded_at=timezone.now())
+    conversation_open(
+        reference=ref(Kind.PROPOSAL, proposal.pk),
+        title=f"Proposal on “{job.title}”",
+        organization_id=job.organization_id,
+        freelancer=user,
+    )
     if job.created_by_id:
         notify(
             user=job.created_by,
@@ -141,32 +164,26 @@ def proposal_submit(
 
 
 def _proposal_for_client(*, user, proposal_id: int) -> Proposal:
-    proposal = (
-        Proposal.objects.select_for_update().select_related("job", "freelancer__user").filter(pk=proposal_id).first()
-    )
-    if proposal is None:
-        raise NotFound()
+    proposal = lock(Proposal.objects.select_related("job", "freelancer__user"), pk=proposal_id)
     _job_for_org_action(user=user, job_id=proposal.job_id, perm=OrgPerm.HIRE)
     return proposal
 
 
-def _set_proposal_status(proposal: Proposal, status: str) -> None:
-    _transition(proposal, status)
-    proposal.status_changed_at = timezone.now()
-    proposal.save(update_fields=["status", "status_changed_at"])
+def _set_proposal_status(proposal: Proposal, status: str, *, actor) -> None:
+    transition(proposal, status, actor=actor, status_changed_at=timezone.now())
 
 
 @transaction.atomic
 def proposal_shortlist(*, user, proposal_id: int) -> Proposal:
     proposal = _proposal_for_client(user=user, proposal_id=proposal_id)
-    _set_proposal_status(proposal, Proposal.Status.SHORTLISTED)
+    _set_proposal_status(proposal, Proposal.Status.SHORTLISTED, actor=user)
     return proposal
 
 
 @transaction.atomic
 def proposal_decline(*, user, proposal_id: int) -> Proposal:
     proposal = _proposal_for_client(user=user, proposal_id=proposal_id)
-    _set_proposal_status(proposal, Proposal.Status.DECLINED)
+    _set_proposal_status(proposal, Proposal.Status.DECLINED, actor=user)
     notify(
         user=proposal.freelancer.user,
         kind="proposal_declined",
@@ -179,14 +196,10 @@ def proposal_decline(*, user, proposal_id: int) -> Proposal:
 
 @transaction.atomic
 def proposal_withdraw(*, user, proposal_id: int) -> Proposal:
-    proposal = (
-        Proposal.objects.select_for_update().filter(pk=proposal_id, freelancer__user=user).first()
-        if user.is_authenticated
-        else None
-    )
-    if proposal is None:
+    if not user.is_authenticated:
         raise NotFound()
-    _set_proposal_status(proposal, Proposal.Status.WITHDRAWN)
+    proposal = lock(Proposal.objects, pk=proposal_id, freelancer__user=user)
+    _set_proposal_status(proposal, Proposal.Status.WITHDRAWN, actor=user)
     return proposal
 
 
@@ -194,7 +207,7 @@ def proposal_withdraw(*, user, proposal_id: int) -> Proposal:
 def proposal_mark_hired(*, proposal: Proposal) -> Proposal:
     """Submitted or shortlisted → hired. For the contracts app, which has already checked who may hire; closing
     the job as filled is the caller's choice (`job_close`)."""
-    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _set_proposal_status(locked, Proposal.Status.HIRED)
+    locked = lock(Proposal.objects, pk=proposal.pk)
+    _set_proposal_status(locked, Proposal.Status.HIRED, actor=None)
     proposal.status, proposal.status_changed_at = locked.status, locked.status_changed_at
     return locked

@@ -11,9 +11,9 @@ from accounts.models import FreelancerProfile
 from jobs.models import (
     SavedSearch,
 )
-from jobs.search.params import parse_job_search
+from jobs.search.params import parse_job_query
 from jobs.search.query import job_search
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound
 from messaging.services import notify
 
 
@@ -22,7 +22,11 @@ def saved_search_create(*, user, name: str, query: str) -> SavedSearch:
     if not user.is_authenticated or not FreelancerProfile.objects.filter(user=user).exists():
         raise DomainError("freelancer_required", "Only freelancers can save job searches.")
     name = name.strip() or "My search"
-    return SavedSearch.objects.create(user=user, name=name[:120], query=query[:1000], checked_until=timezone.now())
+    # Stored in the one canonical form (cents), so the worker reads exactly the filters that were asked for.
+    canonical = parse_job_query(query, strict=True).to_query()
+    if len(canonical) > 1000:
+        raise InvalidInput("query_too_long", errors={"query": "This search has too many filters to save."})
+    return SavedSearch.objects.create(user=user, name=name[:120], query=canonical, checked_until=timezone.now())
 
 
 @transaction.atomic
@@ -49,7 +53,7 @@ def saved_search_check(*, saved_search_id: int) -> int:
             return 0
         cutoff = timezone.now()
         params = dataclasses.replace(
-            parse_job_search(saved.query), sort="newest", page=1, published_after=saved.checked_until
+            parse_job_query(saved.query), sort="newest", page=1, published_after=saved.checked_until
         )
         page = job_search(params=params, user=saved.user, page_size=settings.SAVED_SEARCH_MAX_NOTIFIED)
         new_jobs = [hit.job for hit in page.results if hit.job.published_at <= cutoff]

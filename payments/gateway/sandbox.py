@@ -101,10 +101,8 @@ class SandboxGateway(Gateway):
         SandboxRecord.objects.filter(kind="card", object_id=token).delete()
 
     def _once(self, kind: str, idempotency_key: str, make) -> SandboxRecord:
-        """The processor's own idempotency: the same key returns the first result, whatever it was."""
-        existing = SandboxRecord.objects.filter(kind=kind, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
+        """The processor's own idempotency: the same key returns the first result, whatever it was (the unique
+        index tells a repeat, so a new request costs one insert)."""
         try:
             with transaction.atomic():
                 return make()

@@ -3,10 +3,11 @@
 import contextlib
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.permissions import OrgPerm, has_org_perm
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound
 from payments.gateway.base import Gateway, GatewayError, GatewayUnavailable, get_gateway
 from payments.models import GatewayCustomer, PaymentMethod
 
@@ -42,11 +43,20 @@ def _gateway_call(fn, **kwargs):
         ) from exc
 
 
+def check_not_expired(*, exp_month: int, exp_year: int) -> None:
+    """A card whose expiry month has passed is refused (it could never be charged): the page's and the API's one
+    rule."""
+    today = timezone.now().date()
+    if (exp_year, exp_month) < (today.year, today.month):
+        raise InvalidInput("card_expired", "That card has expired.", errors={"exp_month": ["That card has expired."]})
+
+
 def sandbox_card_token(*, number: str, exp_month: int, exp_year: int, cvc: str) -> str:
     """The sandbox's stand-in for Stripe.js: the card number goes to the gateway and only a token comes back."""
     gateway = get_gateway()
     if gateway.name != "sandbox":
         raise DomainError("not_supported", "Cards are entered through Stripe's form.", status=400)
+    check_not_expired(exp_month=exp_month, exp_year=exp_year)
     return _gateway_call(gateway.tokenize_card, number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
 
 
@@ -56,6 +66,7 @@ def payment_method_add(*, actor: User, organization: Organization, token: str) -
     gateway = get_gateway()
     customer_id = _gateway_call(customer_for, organization=organization, gateway=gateway)
     card = _gateway_call(gateway.attach_card, customer_id=customer_id, token=token)
+    check_not_expired(exp_month=card.exp_month, exp_year=card.exp_year)
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
         has_default = PaymentMethod.objects.filter(organization=organization, is_default=True).exists()

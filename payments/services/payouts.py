@@ -27,6 +27,7 @@ from payments.models import (
     PayoutMethod,
     PayoutStatus,
 )
+from payments.selectors import names_a_row
 from payments.services import ledger, saga
 
 
@@ -77,7 +78,9 @@ def _payout_method_create(*, user: User, **fields) -> PayoutMethod:
 @transaction.atomic
 def payout_method_set_default(*, user: User, payout_method_id: int) -> PayoutMethod:
     User.objects.select_for_update().get(pk=user.pk)
-    method = PayoutMethod.objects.filter(pk=payout_method_id, user=user).first()
+    method = (
+        PayoutMethod.objects.filter(pk=payout_method_id, user=user).first() if names_a_row(payout_method_id) else None
+    )
     if method is None:
         raise NotFound()
     PayoutMethod.objects.filter(user=user, is_default=True).exclude(pk=method.pk).update(is_default=False)
@@ -89,7 +92,9 @@ def payout_method_set_default(*, user: User, payout_method_id: int) -> PayoutMet
 @transaction.atomic
 def payout_method_remove(*, user: User, payout_method_id: int) -> None:
     User.objects.select_for_update().get(pk=user.pk)
-    method = PayoutMethod.objects.filter(pk=payout_method_id, user=user).first()
+    method = (
+        PayoutMethod.objects.filter(pk=payout_method_id, user=user).first() if names_a_row(payout_method_id) else None
+    )
     if method is None:
         raise NotFound()
     was_default = method.is_default
@@ -155,7 +160,7 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
                 actor=user,
                 description=f"Withdrawal to {method.label}",
             )
-            payout.operation, payout.entry = op, op.entry
+            payout.operation, payout.entry_id = op, op.entry_id
             payout.save(update_fields=["operation", "entry"])
     except IntegrityError:
         # The same key arrived at the same moment: the other request owns the payout.
@@ -203,15 +208,14 @@ def payout_reversed(*, payout_id: int, reversed_cents: int, reason: str) -> Payo
             return payout
         if reversed_cents == payout.amount_cents:
             _fail(payout, reason=reason)
-            return payout
-        delta = reversed_cents - payout.reversed_cents
-        _money_back(
-            payout,
-            delta,
-            kind=EntryKind.PAYOUT_REVERSED,
-            key=f"{payout.idempotency_key}:reversed:{reversed_cents}",
-            reason=reason,
-        )
+        else:
+            _money_back(
+                payout,
+                reversed_cents - payout.reversed_cents,
+                kind=EntryKind.PAYOUT_REVERSED,
+                key=f"{payout.idempotency_key}:reversed:{reversed_cents}",
+                reason=reason,
+            )
         payout.reversed_cents = reversed_cents
         payout.save(update_fields=["reversed_cents", "updated_at"])
         return payout

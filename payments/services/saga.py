@@ -51,7 +51,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 
 from accounts.models import Organization, User
 from kernel.errors import DomainError, InvalidInput
@@ -62,6 +62,7 @@ from payments.gateway.base import GatewayError, GatewayPending, GatewayUnavailab
 from payments.models import (
     AccountKind,
     EntryKind,
+    GatewayCustomer,
     GatewayOperation,
     Hold,
     HoldLot,
@@ -131,17 +132,15 @@ def _existing(model, *, idempotency_key: str, request_hash: str):
 
 
 def _create_operation(*, idempotency_key: str, request_hash: str, **fields) -> GatewayOperation:
+    """Insert the new operation. Two requests racing with one key, or a second operation of its kind for a
+    reference still in flight, meet the unique indexes: the loser is told it is in progress (409), and the
+    caller's transaction, which this error leaves unusable, must end with it (let it propagate)."""
     try:
-        with transaction.atomic():
-            op = GatewayOperation.objects.create(idempotency_key=idempotency_key, request_hash=request_hash, **fields)
+        op = GatewayOperation.objects.create(idempotency_key=idempotency_key, request_hash=request_hash, **fields)
     except IntegrityError as exc:
-        # The same key committed meanwhile, or another key's operation for this reference is still in flight.
-        op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=request_hash)
-        if op is None:
-            raise DomainError(
-                "operation_in_progress", "A payment for this is already being processed. Try again in a minute."
-            ) from exc
-        return op
+        raise DomainError(
+            "operation_in_progress", "A payment for this is already being processed. Try again in a minute."
+        ) from exc
     op.fresh = True
     return op
 
@@ -179,7 +178,17 @@ def begin_charge(
     if op is not None:
         return op
     gateway = get_gateway()
-    method = PaymentMethod.objects.filter(organization=payer, is_default=True, gateway=gateway.name).first()
+    method = (
+        PaymentMethod.objects.filter(organization=payer, is_default=True, gateway=gateway.name)
+        .annotate(
+            customer=Subquery(
+                GatewayCustomer.objects.filter(organization=OuterRef("organization"), gateway=gateway.name).values(
+                    "customer_id"
+                )
+            )
+        )
+        .first()
+    )
     if method is None:
         raise DomainError("payment_method_required", "Add a payment method before paying into escrow.")
     escrow = ledger.escrow_account(
@@ -199,7 +208,7 @@ def begin_charge(
         reference=reference,
         description=description[:255],
         payment_method=method,
-        gateway_customer=customer_for(organization=payer, gateway=gateway),
+        gateway_customer=method.customer or customer_for(organization=payer, gateway=gateway),
         gateway_source=method.token,
     )
 
@@ -250,39 +259,35 @@ def begin_transfer(
 ) -> GatewayOperation:
     """Record a transfer of `amount_cents` out of `source` (a payee's available account) to the payout
     `destination`, taking the money out at once (entry `payout`: source −x, clearing +x) so it can never be spent
-    twice. Call inside your transaction, then `execute(op)`; a refused transfer puts the money back through the
-    `on_settled` of `reference`'s kind."""
+    twice. Call inside your transaction, having looked your key up (the payout does: its key is this one); then
+    `execute(op)`. A refused transfer puts the money back through the `on_settled` of `reference`'s kind."""
     _require_atomic("begin_transfer")
-    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=request_hash)
-    if op is not None:
-        return op
-    op = _create_operation(
-        idempotency_key=idempotency_key,
-        request_hash=request_hash,
-        kind=OperationKind.TRANSFER,
-        amount_cents=amount_cents,
-        currency=source.currency,
-        user=source.user,
-        organization=source.organization,
-        actor=actor,
-        reference=reference,
-        description=description[:255],
-        gateway_source=destination,
-    )
     [clearing] = ledger.platform_accounts(source.currency, AccountKind.GATEWAY_CLEARING)
-    op.entry = ledger.entry_post(
+    entry = ledger.entry_post(
         kind=EntryKind.PAYOUT,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
         currency=source.currency,
         memo=description,
-        user=source.user,
-        organization=source.organization,
+        user_id=source.user_id,
+        organization_id=source.organization_id,
         created_by=actor,
         lines=[(source, -amount_cents), (clearing, amount_cents)],
     )
-    GatewayOperation.objects.filter(pk=op.pk).update(entry=op.entry)
-    return op
+    return _create_operation(
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        kind=OperationKind.TRANSFER,
+        amount_cents=amount_cents,
+        currency=source.currency,
+        user_id=source.user_id,
+        organization_id=source.organization_id,
+        actor=actor,
+        reference=reference,
+        description=description[:255],
+        gateway_source=destination,
+        entry=entry,
+    )
 
 
 # --- executing and settling ---
@@ -361,7 +366,7 @@ def _failure_error(op: GatewayOperation) -> DomainError:
 
 
 def _locked_operation(operation_id: int) -> GatewayOperation:
-    return lock(GatewayOperation.objects.select_related("escrow_account", "hold__account"), pk=operation_id)
+    return lock(GatewayOperation.objects.select_related("escrow_account", "hold__account", "actor"), pk=operation_id)
 
 
 def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperation:
@@ -375,13 +380,13 @@ def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperati
             logger.error("STAFF: %s #%s was failed, then the gateway reported it succeeded", op, op.pk)
             return op
         reopened = op.status == FAILED
-        entry = op.entry
+        posted = {}  # a transfer's entry was posted when it began
         if op.kind == OperationKind.CHARGE:
-            entry = _post_charge(op)
+            posted["entry"] = _post_charge(op)
         elif op.kind == OperationKind.REFUND:
-            entry = _post_settlement(op.hold, idempotency_key=op.idempotency_key, refund=op, actor=op.actor)
-        refusal = _finish(op, OK, entry=entry)
-        transition(op, OK, gateway_id=gateway_id or op.gateway_id, entry=entry, error_code="", error_detail="")
+            posted["entry"] = _post_settlement(op.hold, idempotency_key=op.idempotency_key, refund=op, actor=op.actor)
+        refusal = _finish(op, OK, **posted)
+        transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", **posted)
         if reopened:
             logger.error("STAFF: charge #%s (%s) was captured after it was marked failed", op.pk, op.reference)
         if refusal is not None and op.kind == OperationKind.CHARGE:

@@ -217,13 +217,10 @@ def _transfer_failed(obj: dict) -> None:
 
 
 def _transfer_reversed(obj: dict) -> None:
+    reversed_cents = _amount(obj, "amount_reversed")
     payout = _payout_of(obj)
     if payout is not None:
-        payouts.payout_reversed(
-            payout_id=payout.pk,
-            reversed_cents=_amount(obj, "amount_reversed"),
-            reason="The transfer was reversed.",
-        )
+        payouts.payout_reversed(payout_id=payout.pk, reversed_cents=reversed_cents, reason="The transfer was reversed.")
 
 
 _HANDLERS = {

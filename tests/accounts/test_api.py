@@ -177,19 +177,19 @@ def test_my_profile_patch_goes_through_the_service():
 
 
 @pytest.mark.parametrize(
-    ("payload", "field"),
+    ("payload", "field", "code"),
     [
-        ({"hourly_rate_cents": 1}, "hourly_rate_cents"),
-        ({"hourly_rate_cents": 10_000_000}, "hourly_rate_cents"),
-        ({"timezone": "Mars/Base"}, "timezone"),
-        ({"work_start": "09:00", "work_end": "09:00"}, "work_end"),
-        ({"work_start": "00:00", "work_end": "23:00"}, "work_end"),
-        ({"languages": [{"code": "xx", "proficiency": "native"}]}, "languages"),
+        ({"hourly_rate_cents": 1}, "hourly_rate_cents", "rate_out_of_bounds"),
+        ({"hourly_rate_cents": 10_000_000}, "hourly_rate_cents", "rate_out_of_bounds"),
+        ({"timezone": "Mars/Base"}, "timezone", "invalid_timezone"),
+        ({"work_start": "09:00", "work_end": "09:00"}, "work_end", "empty_window"),
+        ({"work_start": "00:00", "work_end": "23:00"}, "work_end", "window_too_long"),
+        ({"languages": [{"code": "xx", "proficiency": "native"}]}, "languages", "invalid"),
     ],
 )
-def test_my_profile_patch_refuses_bad_input_like_the_page(payload, field):
+def test_my_profile_patch_refuses_bad_input_like_the_page(payload, field, code):
     profile = FreelancerProfileFactory()
-    body = assert_error(api(profile.user).patch("/api/v1/me/profile/", payload, format="json"), 400, "invalid")
+    body = assert_error(api(profile.user).patch("/api/v1/me/profile/", payload, format="json"), 400, code)
     assert field in body["errors"]
     assert FreelancerProfile.objects.get(pk=profile.pk).timezone == profile.timezone
 
@@ -209,15 +209,18 @@ def test_portfolio_upload_through_the_api():
 
 
 @pytest.mark.parametrize(
-    ("content", "text"),
-    [(b"GIF89a? not really", "not an image we can read"), (png_bytes() + b"\0" * (2 * 1024 * 1024), "too large")],
+    ("content", "text", "code"),
+    [
+        (b"GIF89a? not really", "not an image we can read", "invalid_image"),
+        (png_bytes() + b"\0" * (2 * 1024 * 1024), "too large", "image_too_large"),
+    ],
 )
-def test_portfolio_api_refuses_fake_and_oversized_images(content, text):
+def test_portfolio_api_refuses_fake_and_oversized_images(content, text, code):
     profile = FreelancerProfileFactory()
     response = api(profile.user).post(
         "/api/v1/me/profile/portfolio/", {"title": "Bad", "image": upload(content=content)}, format="multipart"
     )
-    body = assert_error(response, 400, "invalid")
+    body = assert_error(response, 400, code)
     assert text in " ".join(body["errors"]["image"])
     assert not PortfolioItem.objects.exists()
 

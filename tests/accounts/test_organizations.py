@@ -2,14 +2,14 @@
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
 
 from accounts.models import FreelancerProfile, Membership, OrganizationInvitation, Role
 from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, has_org_perm, may_grant_role, may_manage_member
 from accounts.services.invitations import invitation_accept, invitation_create, invitation_revoke
 from accounts.services.organizations import member_change_role, member_remove, organization_update
 from accounts.services.profiles import freelancer_profile_create
-from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from kernel.transitions import allowed_transitions
 from tests.factories import MembershipFactory, OrganizationInvitationFactory, UserFactory, org_with_roles
 
 pytestmark = pytest.mark.django_db
@@ -152,8 +152,9 @@ def test_organization_update_needs_manage_organization():
     organization_update(actor=m[Role.OWNER].user, organization_id=org.pk, name="Renamed", timezone="Asia/Tokyo")
     org.refresh_from_db()
     assert (org.name, org.timezone) == ("Renamed", "Asia/Tokyo")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput) as exc:
         organization_update(actor=m[Role.OWNER].user, organization_id=org.pk, timezone="Nowhere/Land")
+    assert list(exc.value.errors) == ["timezone"]
 
 
 # --- invitations ---
@@ -219,9 +220,15 @@ def test_accepting_with_another_email_is_refused():
 def test_a_revoked_invitation_cannot_be_accepted():
     org, m = org_with_roles(Role.OWNER)
     invitation = OrganizationInvitationFactory(organization=org, email="jo@example.test")
+    invitee = UserFactory(email="jo@example.test")
+    assert allowed_transitions(invitation, m[Role.OWNER].user) == {OrganizationInvitation.Status.REVOKED}
+    assert allowed_transitions(invitation, invitee) == {OrganizationInvitation.Status.ACCEPTED}
     invitation_revoke(actor=m[Role.OWNER].user, organization_id=org.pk, invitation_id=invitation.pk)
     with pytest.raises(DomainError) as exc:
-        invitation_accept(user=UserFactory(email="jo@example.test"), token=invitation.token)
+        invitation_accept(user=invitee, token=invitation.token)
+    assert exc.value.code == "invitation_not_pending"
+    with pytest.raises(DomainError) as exc:
+        invitation_revoke(actor=m[Role.OWNER].user, organization_id=org.pk, invitation_id=invitation.pk)
     assert exc.value.code == "invitation_not_pending"
 
 

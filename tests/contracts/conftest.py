@@ -48,3 +48,6 @@ def submit(freelancer):
         return milestone_services.milestone_submit(actor=freelancer, milestone_id=milestone.pk, message=message)
 
     return _submit
+
+
+from tests.contracts.hourly_fixtures import clock  # noqa: E402, F401  (the hourly tests' time travel)

@@ -4,7 +4,20 @@ from django.urls import reverse
 from tests.factories import MilestoneFactory, UserFactory
 
 
-@pytest.mark.parametrize("model", ["offer", "contract", "milestone", "milestoneevent", "submissionfile"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "offer",
+        "contract",
+        "milestone",
+        "milestoneevent",
+        "submissionfile",
+        "timesheet",
+        "bonus",
+        "billingdocument",
+        "weeklyupdate",
+    ],
+)
 def test_staff_can_search_and_open_each_model_but_not_add_or_delete_money_rows(db, client, model):
     milestone = MilestoneFactory()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))

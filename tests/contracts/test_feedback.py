@@ -52,6 +52,7 @@ def test_both_sides_reveal_both_and_the_other_side_is_told(ended, owner, freelan
     assert hidden == {"client": None, "freelancer": None}
     leave(freelancer, ended)
     assert not Feedback.objects.filter(contract=ended, revealed_at__isnull=True).exists()
+    assert Notification.objects.filter(user=owner, kind="feedback_published").exists()
     readable = reputation.contract_feedback(contract=ended, user=freelancer)
     assert readable["client"].public_comment == "Great work, on time."
 

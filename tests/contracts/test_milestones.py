@@ -13,9 +13,10 @@ from contracts.models import Milestone, MilestoneEvent
 from contracts.services import milestones as services
 from contracts.services.offers import MilestoneTerms
 from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.transitions import allowed_transitions
 from messaging.models import Notification
 from payments import fees
-from payments.gateway.base import GatewayUnavailable
+from payments.gateway.base import GatewayPending, GatewayUnavailable
 from payments.gateway.sandbox import SandboxGateway
 from payments.models import GatewayOperation, JournalEntry, SandboxRecord
 from payments.selectors import ledger_problems, wallet_for
@@ -434,3 +435,91 @@ def test_a_second_milestone_funds_on_its_own(fund, milestone, second_milestone, 
     fund(second_milestone)
     assert escrow_of(contract) == 30_000
     assert MilestoneFactory._meta.model.objects.filter(status=S.FUNDED).count() == 2
+
+
+# --- Separation of duties ---
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.FINANCE])
+def test_the_contracts_freelancer_never_acts_for_the_client_whatever_their_role(
+    organization, freelancer, card, milestone, submit, role
+):
+    """Issue 14 item 7: a freelancer who is also an owner or finance member of the client organization still
+    cannot fund, approve, ask for changes or ask for a refund on their own contract's milestones."""
+    MembershipFactory(organization=organization, user=freelancer, role=role)
+    assert allowed_transitions(milestone, freelancer) == set()  # pending: only the client may fund it
+    with pytest.raises(PermissionDenied):
+        services.milestone_fund(actor=freelancer, milestone_id=milestone.pk, request_key="self")
+    assert not SandboxRecord.objects.filter(kind="charge").exists()
+
+    services.milestone_fund(
+        actor=MembershipFactory(organization=organization, role=Role.FINANCE).user,
+        milestone_id=milestone.pk,
+        request_key="client",
+    )
+    milestone.refresh_from_db()
+    assert allowed_transitions(milestone, freelancer) == {S.SUBMITTED, S.DISPUTED}  # DISPUTED: open a dispute
+    with pytest.raises(PermissionDenied):
+        services.milestone_request_refund(actor=freelancer, milestone_id=milestone.pk, reason="Mine.")
+    submit(milestone)
+    for call, extra in (
+        (services.milestone_approve, {}),
+        (services.milestone_request_changes, {"note": "More."}),
+    ):
+        with pytest.raises(PermissionDenied):
+            call(actor=freelancer, milestone_id=milestone.pk, **extra)
+    assert refreshed(milestone).status == S.SUBMITTED
+    assert wallet_for(freelancer).pending_cents == 0
+
+
+def test_allowed_transitions_follow_the_role(members, freelancer, fund, milestone):
+    fund(milestone)
+    milestone.refresh_from_db()
+    assert allowed_transitions(milestone, members[Role.OWNER]) == {S.REFUND_REQUESTED, S.DISPUTED}
+    assert allowed_transitions(milestone, members[Role.HIRING_MANAGER]) == set()
+    assert allowed_transitions(milestone, freelancer) == {S.SUBMITTED, S.DISPUTED}  # DISPUTED: open a dispute
+
+
+# --- Refunds that the gateway does not finish at once ---
+
+
+def test_a_pending_refund_is_in_progress_until_confirmed_and_a_failed_one_can_be_agreed_again(
+    fund, owner, freelancer, milestone, contract, monkeypatch, client
+):
+    fund(milestone)
+    services.milestone_request_refund(actor=owner, milestone_id=milestone.pk, reason="Cancelled.")
+    monkeypatch.setattr(SandboxGateway, "refund", lambda self, **kw: (_ for _ in ()).throw(GatewayPending("re_1")))
+    services.milestone_agree_refund(actor=freelancer, milestone_id=milestone.pk, note="Fair enough.")
+    # Not refunded yet: the card network has not confirmed it.
+    assert refreshed(milestone).status == S.REFUND_REQUESTED
+    assert Notification.objects.filter(user=owner, kind="milestone_refund_agreed", body="Fair enough.").exists()
+    for call in (services.milestone_agree_refund, services.milestone_reject_refund):
+        with pytest.raises(DomainError) as exc:
+            call(
+                actor=freelancer, milestone_id=milestone.pk, **({"reason": "No."} if "reject" in call.__name__ else {})
+            )
+        assert exc.value.code == "refund_in_progress"
+    client.force_login(owner)
+    page = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert "Refund in progress" in page
+
+    # The card network refuses it: the money is back to spendable in escrow and the request stands.
+    refund = GatewayOperation.objects.get(kind="refund")
+    saga.operation_failed(operation_id=refund.pk, code="refund_failed", detail="The card was closed.")
+    assert refreshed(milestone).status == S.REFUND_REQUESTED
+    assert Notification.objects.filter(user=freelancer, kind="milestone_refund_failed").exists()
+    assert escrow_of(contract) == 10_000
+    assert ledger_problems() == []
+
+    monkeypatch.undo()
+    services.milestone_agree_refund(actor=freelancer, milestone_id=milestone.pk)
+    assert refreshed(milestone).status == S.REFUNDED
+    assert escrow_of(contract) == 0
+    assert ledger_problems() == []
+
+
+def test_the_ledger_check_sees_a_milestone_whose_escrow_disagrees_with_its_status(fund, milestone):
+    fund(milestone)
+    assert ledger_problems() == []
+    Milestone.objects.filter(pk=milestone.pk).update(status=S.APPROVED)  # approved without its release
+    assert ledger_problems() == [f"escrow_mismatch: milestone:{milestone.pk} should hold 0 in escrow, holds 10000"]

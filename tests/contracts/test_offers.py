@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Role
@@ -12,8 +11,10 @@ from contracts.models import Contract, Milestone, Offer
 from contracts.services import offers
 from contracts.services.offers import MilestoneTerms, OfferTerms
 from jobs.models import Job, Proposal
-from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from kernel.transitions import allowed_transitions
 from messaging.models import Conversation, Notification
+from messaging.selectors import may_read
 from tests.factories import FreelancerProfileFactory, JobFactory, ProposalFactory
 
 TODAY = dt.date.today()
@@ -67,9 +68,9 @@ def test_milestones_must_add_up_to_the_price(owner, organization, freelancer):
     terms = OfferTerms(
         contract_type="fixed", start_date=TODAY, total_cents=30_000, milestones=[MilestoneTerms("Only", 10_000)]
     )
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InvalidInput) as exc:
         offers.offer_terms_clean(terms)
-    assert "milestones" in exc.value.message_dict
+    assert "add up to $100.00, but the price is $300.00" in exc.value.errors["milestones"][0]
     with pytest.raises(DomainError) as refused:
         send(owner, organization, terms=terms, freelancer_profile_id=freelancer.freelancer_profile.pk)
     assert refused.value.code == "offer_terms_invalid"
@@ -89,9 +90,16 @@ def test_milestones_must_add_up_to_the_price(owner, organization, freelancer):
     ],
 )
 def test_terms_are_checked_field_by_field(terms, field):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InvalidInput) as exc:
         offers.offer_terms_clean(terms)
-    assert field in exc.value.message_dict
+    assert list(exc.value.errors) == [field]
+
+
+def test_every_bad_field_is_reported_not_only_the_first(owner, organization, freelancer):
+    terms = OfferTerms("hourly", TODAY - dt.timedelta(days=5), hourly_rate_cents=1, weekly_limit_hours=0)
+    with pytest.raises(InvalidInput) as exc:
+        send(owner, organization, terms=terms, freelancer_profile_id=freelancer.freelancer_profile.pk)
+    assert set(exc.value.errors) == {"start_date", "hourly_rate_cents", "weekly_limit_hours"}
 
 
 def test_a_member_without_hire_cannot_send_and_another_org_does_not_see_the_proposal(members, organization, proposal):
@@ -157,7 +165,7 @@ def test_accepting_starts_the_contract_hires_the_proposal_opens_the_conversation
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.HIRED
     conversation = Conversation.objects.get(reference=f"contract:{contract.pk}")
-    assert set(conversation.participants.values_list("user_id", flat=True)) >= {freelancer.pk, hiring.pk}
+    assert all(may_read(person, conversation.pk) for person in (freelancer, hiring))
     told = set(Notification.objects.filter(kind="offer_accepted").values_list("user_id", flat=True))
     assert told == {members[Role.OWNER].pk, hiring.pk}
     offer.refresh_from_db()
@@ -195,6 +203,8 @@ def test_declining_tells_the_client_with_the_reason(owner, organization, freelan
 
 def test_the_client_withdraws_a_pending_offer_but_the_freelancer_cannot(owner, organization, freelancer):
     offer = send(owner, organization, freelancer_profile_id=freelancer.freelancer_profile.pk)
+    assert allowed_transitions(offer, owner) == {Offer.Status.WITHDRAWN}
+    assert allowed_transitions(offer, freelancer) == {Offer.Status.ACCEPTED, Offer.Status.DECLINED}
     with pytest.raises(DomainError) as exc:
         offers.offer_withdraw(actor=freelancer, offer_id=offer.pk)
     assert exc.value.status == 403

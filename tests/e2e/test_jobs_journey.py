@@ -130,8 +130,8 @@ def test_find_talent_invite_and_saved_search(page, live_server):
     accepts from the invitations page and saves a job search."""
     import datetime as dt
 
-    from jobs.overlap import window_to_utc
     from jobs.search.index import talent_index_refresh
+    from kernel.windows import to_utc
     from tests.factories import JobFactory
 
     base = live_server.url
@@ -139,8 +139,8 @@ def test_find_talent_invite_and_saved_search(page, live_server):
     client_user = MembershipFactory(organization=organization, role=Role.OWNER).user
     JobFactory(organization=organization, title="Swift developer for our ferry app")
     auckland = FreelancerProfileFactory(headline="Swift engineer in Auckland", timezone="Pacific/Auckland")
-    start, minutes = window_to_utc(start=dt.time(9), end=dt.time(17), tz_name="Pacific/Auckland")
-    auckland.work_utc_start_minute, auckland.work_minutes = start, minutes
+    window = to_utc(timezone="Pacific/Auckland", start=dt.time(9), end=dt.time(17))
+    auckland.work_utc_start_minute, auckland.work_minutes = window.start_minute, window.minutes
     auckland.save()
     lisbon = FreelancerProfileFactory(headline="Swift engineer in Lisbon", timezone="Europe/Lisbon")
     for profile in (auckland, lisbon):

@@ -4,6 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from jobs.models import Job, Proposal
+from jobs.services.saved_searches import saved_search_check
+from messaging.models import Notification
 from tests.factories import JobFactory, ProposalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,11 +76,16 @@ def test_bad_budget_is_a_400_with_a_code(owner, organization, python_skill):
     assert response.status_code == 400
 
 
-def test_another_client_cannot_post_for_or_see_a_draft_of_this_organization(other_client, organization, python_skill):
+def test_another_client_cannot_post_for_or_see_a_draft_of_this_organization(
+    other_client, member, organization, python_skill
+):
+    # The one permission rule: not a member → 404 (as if the organization were not there); a member whose role
+    # lacks the permission → 403.
     assert (
         api(other_client).post("/api/v1/jobs/", job_payload(organization, python_skill), format="json").status_code
-        == 403
+        == 404
     )
+    assert api(member).post("/api/v1/jobs/", job_payload(organization, python_skill), format="json").status_code == 403
     draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     assert api(other_client).get(f"/api/v1/jobs/{draft.pk}/").status_code == 404
     assert api(other_client).post(f"/api/v1/jobs/{draft.pk}/publish/").status_code == 404
@@ -119,7 +126,9 @@ def test_proposals_visible_only_to_the_author_and_the_organization(
     assert created.status_code == 201, created.json()
     proposal_id = created.json()["id"]
     second = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "Again", "estimated_duration": "1_3m", "rate_cents": 4500}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "Again", "estimated_duration": "1_3m", "rate_cents": 4500},
+        format="json",
     )
     assert second.status_code == 409 and second.json()["code"] == "proposal_exists"
     for who in (freelancer, owner, member):
@@ -135,6 +144,9 @@ def test_proposals_visible_only_to_the_author_and_the_organization(
 
 def test_proposal_actions_and_their_refusals(owner, member, organization, freelancer, other_freelancer):
     proposal = ProposalFactory(job=JobFactory(organization=organization), freelancer=freelancer.freelancer_profile)
+    url = f"/api/v1/proposals/{proposal.pk}/"
+    moves = {who: api(who).get(url).json()["allowed_transitions"] for who in (owner, member, freelancer)}
+    assert moves == {owner: ["declined", "hired", "shortlisted"], member: [], freelancer: ["withdrawn"]}
     assert api(member).post(f"/api/v1/proposals/{proposal.pk}/shortlist/").status_code == 403
     assert api(other_freelancer).post(f"/api/v1/proposals/{proposal.pk}/withdraw/").status_code == 404
     assert api(owner).post(f"/api/v1/proposals/{proposal.pk}/shortlist/").json()["status"] == "shortlisted"
@@ -153,7 +165,9 @@ def test_proposal_actions_and_their_refusals(owner, member, organization, freela
 def test_submission_refusals_have_stable_codes(organization, freelancer, job_overrides, code):
     job = JobFactory(organization=organization, **job_overrides)
     response = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000},
+        format="json",
     )
     assert response.status_code == 409 and response.json()["code"] == code
 
@@ -163,7 +177,9 @@ def test_weekly_limit_over_the_api(settings, organization, freelancer):
     ProposalFactory(freelancer=freelancer.freelancer_profile, status=Proposal.Status.WITHDRAWN)
     job = JobFactory(organization=organization)
     response = api(freelancer).post(
-        f"/api/v1/jobs/{job.pk}/proposals/", {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000}
+        f"/api/v1/jobs/{job.pk}/proposals/",
+        {"cover_letter": "x", "estimated_duration": "1_3m", "rate_cents": 4000},
+        format="json",
     )
     assert response.status_code == 409 and response.json()["code"] == "proposal_weekly_limit"
 
@@ -218,3 +234,37 @@ def test_attachments_over_the_api_are_checked_by_content(owner, other_client, or
     assert bad.status_code == 400 and bad.json()["code"] == "upload_type"
     other = api(other_client).post(url, {"file": SimpleUploadedFile("a.txt", b"hi")}, format="multipart")
     assert other.status_code == 404
+
+
+def _open_fixed_job(organization, title: str, cents: int) -> Job:
+    return JobFactory(
+        organization=organization,
+        title=title,
+        budget_type="fixed",
+        fixed_amount_cents=cents,
+        rate_min_cents=None,
+        rate_max_cents=None,
+    )
+
+
+def test_a_search_saved_through_the_api_keeps_its_budget_in_cents(freelancer, organization):
+    """The worker reads a saved search with the same parser as the API: budget_min_cents is not lost."""
+    created = api(freelancer).post(
+        "/api/v1/saved-searches/", {"name": "Big jobs", "query": "budget_min_cents=500000&sort=newest"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert "budget_min_cents=500000" in created.json()["query"]
+    _open_fixed_job(organization, "Small job", 100_000)
+    _open_fixed_job(organization, "Big job", 600_000)
+    assert saved_search_check(saved_search_id=created.json()["id"]) == 1
+    assert Notification.objects.get(user=freelancer, kind="saved_search_match").body == "• Big job"
+
+
+def test_the_api_search_and_a_saved_search_refuse_a_bad_query_with_every_field(freelancer):
+    response = api(freelancer).get("/api/v1/jobs/", {"budget_min_cents": "lots", "sort": "cheapest"})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"budget_min_cents", "sort"}
+    saved = api(freelancer).post(
+        "/api/v1/saved-searches/", {"name": "x", "query": "budget_min_cents=-1"}, format="json"
+    )
+    assert saved.status_code == 400 and "budget_min_cents" in saved.json()["errors"]

@@ -54,10 +54,10 @@ def test_a_client_posts_and_publishes_from_the_form(client, owner, organization,
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"rate_min": "80"}, "The highest rate must be at least the lowest."),
+        ({"rate_min": "80"}, "The minimum rate must not be above the maximum."),
         ({"skills": []}, "Choose at least one required skill."),
         ({"overlap_hours": "9"}, "Ensure this value is less than or equal to 8."),
-        ({"budget_type": "fixed"}, "Give the fixed price."),
+        ({"budget_type": "fixed"}, "Give a fixed price above zero."),
     ],
 )
 def test_the_form_explains_what_is_wrong(client, owner, organization, python_skill, overrides, message):
@@ -132,7 +132,7 @@ def test_a_freelancer_sends_a_proposal_with_answers_and_milestones(client, owner
         "milestone_2_amount": "200",
     }
     response = client.post(reverse("jobs:propose", args=[job.pk]), data)
-    assert response.status_code == 400 and "add up to 450.00, not the bid of 500.00" in response.content.decode()
+    assert response.status_code == 400 and "add up to $450.00, not the bid of $500.00" in response.content.decode()
     data["milestone_2_amount"] = "250"
     response = client.post(reverse("jobs:propose", args=[job.pk]), data)
     proposal = Proposal.objects.get()
@@ -322,11 +322,13 @@ def test_list_endpoints_queries_are_constant(owner, organization, freelancer, dj
 def test_attachments_download_only_for_who_may_see_them(client, owner, other_client, organization, freelancer):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from kernel.files import url_for
+
     draft = JobFactory(organization=organization, status=Job.Status.DRAFT, published_at=None)
     attachment = job_attachment_add(
         user=owner, job_id=draft.pk, uploaded=SimpleUploadedFile("brief.pdf", b"%PDF-1.4 brief")
     )
-    url = reverse("jobs:job_attachment", args=[draft.pk, attachment.pk])
+    url = url_for(attachment)
     response = login(client, owner).get(url)
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     assert login(client, other_client).get(url).status_code == 404
@@ -338,6 +340,15 @@ def test_attachments_download_only_for_who_may_see_them(client, owner, other_cli
         rate_cents=4000,
         attachments=[SimpleUploadedFile("cv.txt", b"My CV")],
     )
-    url = reverse("jobs:proposal_attachment", args=[proposal.pk, proposal.attachments.get().pk])
+    url = url_for(proposal.attachments.get())
     assert login(client, owner).get(url).status_code == 200
     assert login(client, other_client).get(url).status_code == 404
+
+
+def test_the_search_page_reads_typed_dollars_and_saves_the_search_in_cents(client, freelancer):
+    login(client, freelancer)
+    body = client.get(reverse("jobs:search"), {"budget_min": "5,000", "sort": "newest"}).content.decode()
+    assert 'name="query" value="budget_min_cents=500000&amp;sort=newest"' in body
+    # The saved search's own link (canonical, in cents) shows the amount in the dollar input again.
+    body = client.get(reverse("jobs:search"), {"budget_min_cents": "500000"}).content.decode()
+    assert 'name="budget_min" value="5000.00"' in body

@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 
 from jobs.models import Job
-from jobs.overlap import window_to_utc
 from jobs.search.index import talent_index_refresh, talent_index_refresh_stale
 from jobs.search.params import JobSearchParams, TalentSearchParams
 from jobs.search.query import job_search, talent_search
 from jobs.services.jobs import job_create, job_publish
 from jobs.services.saved_searches import saved_search_check, saved_search_create
+from kernel.windows import to_utc
 from messaging.models import Notification
 from tests.factories import FreelancerProfileFactory, JobFactory, ProfileLanguageFactory, SkillFactory
 
@@ -94,14 +94,19 @@ def test_experience_duration_and_posted_within(freelancer):
 
 def _set_window(profile, start, end, zone):
     profile.timezone = zone
-    profile.work_utc_start_minute, profile.work_minutes = window_to_utc(start=start, end=end, tz_name=zone, on=WINTER)
+    window = to_utc(timezone=zone, start=start, end=end, on=WINTER)
+    profile.work_utc_start_minute, profile.work_minutes = window.start_minute, window.minutes
     profile.save()
 
 
 def _job_in(zone, start, end, overlap, title):
-    utc_start, minutes = window_to_utc(start=start, end=end, tz_name=zone, on=WINTER)
+    window = to_utc(timezone=zone, start=start, end=end, on=WINTER)
     return JobFactory(
-        title=title, timezone=zone, work_utc_start_minute=utc_start, work_minutes=minutes, overlap_hours=overlap
+        title=title,
+        timezone=zone,
+        work_utc_start_minute=window.start_minute,
+        work_minutes=window.minutes,
+        overlap_hours=overlap,
     )
 
 
@@ -113,7 +118,7 @@ def test_overlap_filter_across_the_date_line(freelancer):
     _job_in("Europe/Berlin", dt.time(9), dt.time(17), 1, "Berlin needs one")
     page = search(freelancer, fits_my_hours=True)
     assert titles(page) == ["LA needs five"]
-    assert page.results[0].overlap_hours == 5.0
+    assert page.results[0].overlap_minutes == 300
     assert len(search(freelancer, fits_my_hours=False).results) == 3
 
 

@@ -49,9 +49,11 @@ def test_a_plain_member_may_not_post(member, organization, python_skill):
         job_create(user=member, organization_id=organization.pk, fields=job_fields([python_skill]))
 
 
-def test_another_organization_may_not_post_for_this_one(other_client, organization, python_skill):
-    with pytest.raises(PermissionDenied):
+def test_another_organization_may_not_post_for_this_one(other_client, member, organization, python_skill):
+    with pytest.raises(NotFound):
         job_create(user=other_client, organization_id=organization.pk, fields=job_fields([python_skill]))
+    with pytest.raises(PermissionDenied):
+        job_create(user=member, organization_id=organization.pk, fields=job_fields([python_skill]))
 
 
 @pytest.mark.parametrize(
@@ -64,6 +66,9 @@ def test_another_organization_may_not_post_for_this_one(other_client, organizati
         ({"overlap_hours": 9}, "job_overlap_range"),
         ({"title": "  "}, "job_title_required"),
         ({"skill_ids": [999_999]}, "job_skills_invalid"),
+        # A job's working day follows the profile's rule (kernel.windows.check_window).
+        ({"work_start": dt.time(9), "work_end": dt.time(9)}, "empty_window"),
+        ({"work_start": dt.time(5), "work_end": dt.time(22)}, "window_too_long"),
     ],
 )
 def test_posting_refuses_bad_input(owner, organization, python_skill, overrides, code):
@@ -341,6 +346,21 @@ def test_a_fixed_price_bid_is_split_into_milestones_that_add_up(organization, fr
     proposal = submit(freelancer, job, rate_cents=None, bid_cents=100_000, milestones=milestones)
     assert [(m.title, m.amount_cents) for m in proposal.milestones.all()] == [("Design", 40_000), ("Build", 60_000)]
     assert proposal.rate_cents is None
+
+
+def test_a_bid_is_capped_like_the_contract_it_would_become(settings, organization, freelancer):
+    settings.MAX_CONTRACT_AMOUNT_CENTS = 500_000
+    job = JobFactory(
+        organization=organization,
+        budget_type="fixed",
+        fixed_amount_cents=100_000,
+        rate_min_cents=None,
+        rate_max_cents=None,
+    )
+    with pytest.raises(DomainError) as excinfo:
+        submit(freelancer, job, rate_cents=None, bid_cents=500_001, milestones=[MilestoneInput("All", 500_001)])
+    assert codes(excinfo) == "bid_invalid"
+    assert submit(freelancer, job, rate_cents=None, bid_cents=500_000, milestones=[MilestoneInput("All", 500_000)])
 
 
 def test_every_screening_question_must_be_answered(owner, organization, freelancer, python_skill):

@@ -2,6 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from kernel.errors import InvalidInput
 from payments.models import PaymentMethod, Payout
 from payments.services import payment_methods
 from tests.factories import MembershipFactory, PaymentMethodFactory, PayoutMethodFactory
@@ -199,3 +200,77 @@ def test_payout_methods_are_added_listed_and_removed_by_their_owner_only(freelan
 def test_bad_payout_methods_are_refused_with_a_code(freelancer, body, status, code):
     response = api(freelancer).post("/api/v1/payout-methods/", body, format="json")
     assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+def test_an_expired_card_is_refused_through_the_api_as_on_the_page(organization, owner):
+    response = api(owner).post(
+        "/api/v1/payment-methods/",
+        {
+            "organization": organization.pk,
+            "card_number": "4242424242424242",
+            "exp_month": 1,
+            "exp_year": 2001,
+            "cvc": "123",
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "card_expired"
+    assert not PaymentMethod.objects.exists()
+
+
+def test_an_expired_card_from_the_gateway_is_refused_by_the_service(organization, owner):
+    """Whatever collected it (Stripe.js hands us only a token), the service checks the expiry the gateway reports."""
+    from payments.gateway.sandbox import SandboxGateway
+
+    token = SandboxGateway().tokenize_card(number="4242424242424242", exp_month=1, exp_year=2001, cvc="123")
+    with pytest.raises(InvalidInput) as exc:
+        payment_methods.payment_method_add(actor=owner, organization=organization, token=token)
+    assert exc.value.code == "card_expired"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/payouts/99999999999999999999/",
+        "/api/v1/payment-methods/99999999999999999999/",
+        "/api/v1/organizations/99999999999999999999/transactions/",
+        "/api/v1/payment-methods/?organization=99999999999999999999",
+        "/api/v1/payout-methods/99999999999999999999/",
+        "/api/v1/payout-methods/99999999999999999999/default/",
+    ],
+)
+def test_ids_past_the_databases_range_are_not_found(rich, url):
+    client = api(rich)
+    if url.endswith("/default/"):
+        response = client.post(url)
+    elif "-methods/9" in url:
+        response = client.delete(url)
+    else:
+        response = client.get(url)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("amount", [2**63, 2**80, "5000", "1_000", 5000.0])
+def test_payout_amounts_are_json_integers_within_range(rich, amount):
+    response = api(rich).post("/api/v1/payouts/", {"amount_cents": amount}, format="json", HTTP_IDEMPOTENCY_KEY="big")
+    assert response.status_code == 400
+    assert not Payout.objects.exists()
+
+
+def test_the_organization_of_a_new_card_past_the_range_is_400(owner):
+    response = api(owner).post(
+        "/api/v1/payment-methods/",
+        {"organization": 2**70, "card_number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"},
+        format="json",
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "memo", ["=1+1", "+1", "-1", "@SUM(A1)", "|calc", "＝1+1", "＋1", "－1", "＠SUM", "｜calc", "\tx"]
+)
+def test_csv_cells_that_a_spreadsheet_would_run_stay_text(memo):
+    from payments.exports import _safe
+
+    assert _safe(memo) == f"'{memo}"
+    assert _safe("Logo design") == "Logo design"

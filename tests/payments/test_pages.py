@@ -57,9 +57,9 @@ def test_withdraw_form_refusals_are_shown(client, rich):
     response = client.post("/payments/wallet/", {"amount": "9999.00", "idempotency_key": key_in(html)}, follow=True)
     assert "more than your available balance" in response.content.decode()
     response = client.post("/payments/wallet/", {"amount": "5.00", "idempotency_key": key_in(html)})
-    assert "The smallest withdrawal is $10.00." in response.content.decode()
+    assert "The amount must be at least $10.00." in response.content.decode()
     response = client.post("/payments/wallet/", {"amount": "10.005", "idempotency_key": key_in(html)})
-    assert "at most 2 decimal places" in response.content.decode()
+    assert "at most two decimals" in response.content.decode()
     assert not Payout.objects.exists()
 
 

@@ -145,3 +145,98 @@ def test_transfer_failed_returns_the_payout_to_available(client, organization, c
 def test_unknown_event_types_are_stored_and_ignored(client, db):
     assert send(client, "evt_1", "customer.created", {"id": "cus_1"}).status_code == 200
     assert WebhookEvent.objects.get().processed_at is not None
+
+
+def send_raw(client, payload: str):
+    header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
+    return client.post(URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "[1, 2]",
+        '"an event"',
+        "null",
+        json.dumps({"object": "event", "type": "payment_intent.succeeded", "data": {"object": {}}}),
+        json.dumps({"id": 7, "type": "payment_intent.succeeded", "data": {"object": {}}}),
+        json.dumps({"id": "evt_1", "type": "payment_intent.succeeded", "data": "nope"}),
+        json.dumps({"id": "evt_2", "type": "charge.dispute.created", "data": {"object": {"id": "dp_1"}}}),
+        json.dumps(
+            {"id": "evt_3", "type": "charge.dispute.created", "data": {"object": {"id": "dp_1", "amount": -500}}}
+        ),
+        json.dumps(
+            {"id": "evt_4", "type": "charge.dispute.created", "data": {"object": {"id": "dp_1", "amount": "500"}}}
+        ),
+        json.dumps(
+            {"id": "evt_5", "type": "charge.dispute.created", "data": {"object": {"id": "dp_1", "amount": 2**70}}}
+        ),
+        json.dumps({"id": "evt_6", "type": "transfer.reversed", "data": {"object": {"amount_reversed": None}}}),
+    ],
+)
+def test_signed_but_malformed_events_are_400_and_change_no_money(client, funded_charge, payload):
+    response = send_raw(client, payload)
+    assert response.status_code == 400
+    assert "malformed" in response.content.decode()
+    assert not Chargeback.objects.exists()
+    assert ledger_problems() == []
+
+
+def test_a_late_payment_intent_succeeded_reopens_a_charge_marked_failed(client, funded_charge, organization, card):
+    from payments.services import saga
+
+    failed = GatewayOperation.objects.create(
+        kind=OperationKind.CHARGE,
+        idempotency_key="marked-failed",
+        request_hash="h",
+        amount_cents=1_050,
+        fee_cents=50,
+        currency="USD",
+        organization=organization,
+        escrow_account=funded_charge.escrow_account,
+        reference="milestone:2",
+    )
+    saga.operation_failed(operation_id=failed.pk, code="payment_failed", detail="The gateway has no record of it.")
+    obj = {
+        "id": "pi_late",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "metadata": {"idempotency_key": "marked-failed", "operation": str(failed.pk)},
+    }
+    assert send(client, "evt_late", "payment_intent.succeeded", obj).status_code == 200
+    failed.refresh_from_db()
+    assert (failed.status, failed.gateway_id) == ("succeeded", "pi_late")
+    assert money.escrow_of_reference("milestone:2") == 1_000
+    assert ledger_problems() == []
+
+
+def test_metadata_naming_another_operation_is_ignored(client, funded_charge):
+    obj = {
+        "id": "pi_other",
+        "object": "payment_intent",
+        "metadata": {"idempotency_key": funded_charge.idempotency_key, "operation": "999999"},
+    }
+    assert send(client, "evt_x", "payment_intent.payment_failed", obj).status_code == 200
+    funded_charge.refresh_from_db()
+    assert funded_charge.status == "succeeded"
+
+
+def test_a_partial_transfer_reversal_returns_only_what_was_reversed(
+    client, organization, card, freelancer, payout_method
+):
+    make_available(organization=organization, freelancer=freelancer, net_cents=5_000, tag="1")
+    payout = payouts.payout_request(user=freelancer, amount_cents=2_000, idempotency_key="p1")
+    available = wallet_for(freelancer).available_cents
+    transfer_id = GatewayOperation.objects.get(pk=payout.operation_id).gateway_id
+    obj = {"id": transfer_id, "object": "transfer", "amount": 2_000, "amount_reversed": 500, "metadata": {}}
+    send(client, "evt_r1", "transfer.reversed", obj)
+    send(client, "evt_r1", "transfer.reversed", obj)  # replayed
+    payout.refresh_from_db()
+    assert (payout.status, payout.reversed_cents) == (PayoutStatus.PAID, 500)
+    assert wallet_for(freelancer).available_cents == available + 500
+    # Reversed in full later: the rest comes back and the payout has failed.
+    send(client, "evt_r2", "transfer.reversed", {**obj, "amount_reversed": 2_000})
+    payout.refresh_from_db()
+    assert (payout.status, payout.reversed_cents) == (PayoutStatus.FAILED, 2_000)
+    assert wallet_for(freelancer).available_cents == available + 2_000
+    assert ledger_problems() == []

@@ -1,0 +1,174 @@
+"""Invoices and statements of closed weeks: issuing them with gapless numbers, reading them, CSV and PDF.
+
+The invoice is issued in the freelancer's name to the client (numbered per freelancer); the statement by the
+platform to the freelancer (numbered by the platform). A number is taken from the issuer's DocumentSequence row
+under its lock in the transaction that writes the document, so a rollback gives it back: no gaps, no repeats.
+"""
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from accounts.permissions import OrgPerm, organization_ids_with
+from contracts.models import BillingDocument, DocumentSequence, Timesheet
+from contracts.services.timesheets import intervals_of
+from contracts.services.weeks import day_totals, hours_label, zone_of
+from kernel.errors import NotFound
+from kernel.money import format_money
+from kernel.transitions import lock
+from payments import fees
+
+PLATFORM_ISSUER = "platform"
+DOC = BillingDocument.Kind
+
+
+def _next_number(*, issuer_key: str, kind: str) -> int:
+    try:
+        with transaction.atomic():
+            DocumentSequence.objects.get_or_create(issuer_key=issuer_key, kind=kind)
+    except IntegrityError:
+        pass  # another transaction made the row at the same moment: lock it below
+    sequence = lock(DocumentSequence.objects, issuer_key=issuer_key, kind=kind)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
+def documents_issue(*, timesheet: Timesheet, now: dt.datetime) -> list[BillingDocument]:
+    """The week's invoice and statement, once (call inside the transaction that records the charge)."""
+    if timesheet.documents.exists():
+        return list(timesheet.documents.all())
+    days = day_totals(
+        intervals_of(timesheet.entries.all()), limit_minutes=timesheet.weekly_limit_hours * 60, zone=zone_of("UTC")
+    )
+    lines = [{"date": d.date.isoformat(), "minutes": d.minutes, "billable_minutes": d.billable_minutes} for d in days]
+    freelancer_fee = fees.freelancer_fee(timesheet.amount_cents)
+    common = {
+        "timesheet": timesheet,
+        "lines": lines,
+        "hourly_rate_cents": timesheet.hourly_rate_cents,
+        "billable_minutes": timesheet.billable_minutes,
+        "total_minutes": timesheet.total_minutes,
+        "amount_cents": timesheet.amount_cents,
+        "currency": timesheet.currency,
+        "issued_at": now,
+    }
+    invoice_issuer = f"user:{timesheet.contract.freelancer_id}"
+    return [
+        BillingDocument.objects.create(
+            kind=DOC.INVOICE,
+            issuer_key=invoice_issuer,
+            number=_next_number(issuer_key=invoice_issuer, kind=DOC.INVOICE),
+            fee_cents=timesheet.client_fee_cents,
+            total_cents=timesheet.amount_cents + timesheet.client_fee_cents,
+            **common,
+        ),
+        BillingDocument.objects.create(
+            kind=DOC.STATEMENT,
+            issuer_key=PLATFORM_ISSUER,
+            number=_next_number(issuer_key=PLATFORM_ISSUER, kind=DOC.STATEMENT),
+            fee_cents=freelancer_fee,
+            total_cents=timesheet.amount_cents - freelancer_fee,
+            **common,
+        ),
+    ]
+
+
+# --- Reads: invoices to the client's members, statements to the freelancer ---
+
+
+def documents_visible_to(user) -> QuerySet[BillingDocument]:
+    if not user.is_authenticated:
+        return BillingDocument.objects.none()
+    invoices = Q(kind=DOC.INVOICE, timesheet__contract__organization_id__in=organization_ids_with(user, OrgPerm.VIEW))
+    statements = Q(kind=DOC.STATEMENT, timesheet__contract__freelancer_id=user.pk)
+    return BillingDocument.objects.filter(invoices | statements).select_related(
+        "timesheet__contract__organization", "timesheet__contract__freelancer"
+    )
+
+
+def document_get(*, user, document_id: int) -> BillingDocument:
+    document = documents_visible_to(user).filter(pk=document_id).first()
+    if document is None:
+        raise NotFound()
+    return document
+
+
+def _rows(document: BillingDocument) -> list[list[str]]:
+    """The document as rows of text: the one source of the CSV and the PDF."""
+    contract = document.timesheet.contract
+    money = document.currency
+    fee_label = "Client fee" if document.kind == DOC.INVOICE else "Freelancer service fee"
+    total_label = "Total charged" if document.kind == DOC.INVOICE else "You earn"
+    rows = [
+        [document.get_kind_display(), document.display_number],
+        ["Issued", f"{document.issued_at:%Y-%m-%d %H:%M} UTC"],
+        ["Contract", contract.title],
+        ["Client", contract.organization.name],
+        ["Freelancer", contract.freelancer.display_name],
+        ["Week", f"{document.timesheet.week_start:%Y-%m-%d} to {document.timesheet.week_end:%Y-%m-%d} (UTC)"],
+        [],
+        ["Date (UTC)", "Hours", "Billable hours"],
+    ]
+    rows += [
+        [line["date"], hours_label(line["minutes"]), hours_label(line["billable_minutes"])] for line in document.lines
+    ]
+    fee_sign = "" if document.kind == DOC.INVOICE else "-"
+    rows += [
+        [],
+        ["Hours logged", hours_label(document.total_minutes)],
+        ["Billable hours", hours_label(document.billable_minutes)],
+        ["Hourly rate", format_money(document.hourly_rate_cents, money)],
+        ["Amount", format_money(document.amount_cents, money)],
+        [fee_label, fee_sign + format_money(document.fee_cents, money)],
+        [total_label, format_money(document.total_cents, money)],
+    ]
+    return rows
+
+
+def document_csv(document: BillingDocument) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in _rows(document):
+        # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
+        writer.writerow([f"'{cell}" if cell[:1] in "=+-@" else cell for cell in row])
+    return out.getvalue()
+
+
+_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def document_pdf(document: BillingDocument) -> bytes:
+    """A one-page PDF made here with fpdf2 (no network). DejaVu Sans when the system has it (any script);
+    else the PDF core font, with characters outside Latin-1 replaced."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_title(document.display_number)
+    pdf.add_page()
+    if _FONT.exists():
+        pdf.add_font("body", fname=str(_FONT))
+        family, clean = "body", str
+    else:
+        family = "helvetica"
+
+        def clean(text: str) -> str:
+            return text.replace("\u2212", "-").encode("latin-1", "replace").decode("latin-1")
+
+    rows = _rows(document)
+    pdf.set_font(family, size=16)
+    pdf.cell(0, 10, clean(f"{rows[0][0]} {rows[0][1]}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=10)
+    for row in rows[1:]:
+        if not row:
+            pdf.ln(4)
+            continue
+        widths = [60, 50, 50] if len(row) == 3 else [60, 120]
+        for width, cell in zip(widths, row, strict=False):
+            pdf.cell(width, 6, clean(cell)[:90])
+        pdf.ln(6)
+    return bytes(pdf.output())

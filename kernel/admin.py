@@ -1,0 +1,30 @@
+"""Staff read the outbox and the audit trail; neither is edited by hand."""
+
+from django.contrib import admin
+
+from kernel.models import AuditEntry, OutboxMessage
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(_ReadOnly):
+    list_display = ("created_at", "actor_label", "action", "target")
+    list_filter = ("action", "created_at")
+    search_fields = ("actor_label", "target", "reason")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(_ReadOnly):
+    list_display = ("topic", "created_at", "available_at", "attempts", "given_up_at")
+    list_filter = ("topic", "given_up_at")
+    readonly_fields = ("topic", "payload", "created_at", "available_at", "attempts", "last_error", "given_up_at")

@@ -1,0 +1,13 @@
+"""The one permission rule of every app: whoever may not even see an object gets 404, exactly as if it did not
+exist (nothing leaks); whoever sees it but whose role lacks the permission gets 403 (they know it is there, the
+answer says why they cannot act). Apps decide `visible` and `allowed` from their own roles
+(`accounts.permissions.require_org_perm` for organization roles) and call this."""
+
+from kernel.errors import NotFound, PermissionDenied
+
+
+def require_access(*, visible: bool, allowed: bool, detail: str = "") -> None:
+    if not visible:
+        raise NotFound()
+    if not allowed:
+        raise PermissionDenied(detail) if detail else PermissionDenied()
