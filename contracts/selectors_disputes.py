@@ -39,12 +39,8 @@ def dispute_get(*, user, dispute_id: int) -> Dispute:
     return dispute
 
 
-def evidence_file_get(*, user, file_id: int) -> EvidenceFile:
-    found = (
-        EvidenceFile.objects.filter(_party(user, "evidence__dispute__")).filter(pk=file_id).first()
-        if user.is_authenticated
-        else None
-    )
-    if found is None:
-        raise NotFound()
-    return found
+def evidence_files_readable_by(user) -> QuerySet[EvidenceFile]:
+    """Evidence goes to the parties of the contract (kernel.files serves it), and to no one else."""
+    if not user.is_authenticated:
+        return EvidenceFile.objects.none()
+    return EvidenceFile.objects.filter(_party(user, "evidence__dispute__"))
