@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Organization, User
-from accounts.permissions import OrgPerm, has_org_perm, organization_ids_with
+from accounts.permissions import OrgPerm, organization_ids_with, require_org_perm
 from kernel.errors import NotFound
 from payments.models import (
     NON_NEGATIVE_KINDS,
@@ -91,10 +91,12 @@ def organizations_with_money_view(user: User) -> QuerySet[Organization]:
 
 
 def organization_for(user: User, organization_id: int, perm: OrgPerm = OrgPerm.VIEW) -> Organization:
-    """The organization if `user` may `perm` in it; anything else looks like a missing page."""
+    """The organization if `user` may `perm` in it. The one permission rule: a non-member gets NotFound (it looks
+    like a missing page), a member whose role lacks `perm` PermissionDenied."""
     organization = Organization.objects.filter(pk=organization_id).first() if names_a_row(organization_id) else None
-    if organization is None or not has_org_perm(user, organization.pk, perm):
+    if organization is None:
         raise NotFound()
+    require_org_perm(user, organization.pk, perm)
     return organization
 
 

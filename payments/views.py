@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import OrgPerm, has_org_perm
 from kernel.errors import DomainError
 from kernel.idempotency import scoped_key
+from kernel.pages import show_refusal
 from payments import selectors
 from payments.exports import organization_transactions_csv, user_transactions_csv
 from payments.forms import SandboxBankForm, StripeAccountForm, StripeCardForm, TestCardForm, WithdrawForm
@@ -29,7 +30,8 @@ def _organization(request, organization_id: int, perm: OrgPerm = OrgPerm.VIEW):
     try:
         return selectors.organization_for(request.user, organization_id, perm)
     except DomainError as exc:
-        raise Http404 from exc
+        show_refusal(request, exc)
+        raise
 
 
 def _csv(body: str, filename: str) -> HttpResponse:
