@@ -37,6 +37,7 @@ from contracts.models import (
 )
 from contracts.services import score
 from contracts.services._common import notify_client, require_contract_client
+from kernel import audit
 from kernel.errors import DomainError, InvalidInput, PermissionDenied
 from kernel.refs import Kind, parse_ref, ref
 from kernel.transitions import lock, transition
@@ -397,11 +398,19 @@ def _dispute_resolve(*, staff, dispute_id: int, resolution: str, reason: str, fr
         raise InvalidInput("resolution_invalid", "Choose release, refund or split.", errors={"resolution": ["?"]})
     for pending in dispute.offers.select_for_update().filter(status=SettlementOffer.Status.PENDING):
         transition(pending, SettlementOffer.Status.WITHDRAWN)
+    to_freelancer = _check_split(dispute, amounts[resolution])
+    audit.record(
+        actor=staff,
+        action="dispute_resolve",
+        target=ref(Kind.DISPUTE, dispute.pk),
+        reason=reason,
+        data={"resolution": resolution, "freelancer_cents": to_freelancer, "amount_cents": dispute.amount_cents},
+    )
     return _resolve(
         dispute,
         actor=staff,
         resolution=resolution,
-        freelancer_cents=_check_split(dispute, amounts[resolution]),
+        freelancer_cents=to_freelancer,
         reason=reason,
     )
 

@@ -16,6 +16,7 @@ from contracts.services import disputes as services
 from contracts.services import milestones as milestone_services
 from contracts.services.contracts import contract_end, contract_pause, contract_resume
 from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from kernel.models import AuditEntry
 from kernel.refs import Kind, ref
 from messaging.models import Notification
 from payments import fees
@@ -199,6 +200,9 @@ def test_each_staff_resolution_is_one_entry_and_keeps_the_ledger(
     )
     assert (resolved.freelancer_cents, resolved.client_cents) == (to_freelancer, 10_000 - to_freelancer)
     assert resolved.resolved_by == staff and resolved.resolution_reason == "Per the evidence."
+    (audited,) = AuditEntry.objects.filter(target=ref(Kind.DISPUTE, dispute.pk))
+    assert (audited.actor_id, audited.action, audited.reason) == (staff.pk, "dispute_resolve", "Per the evidence.")
+    assert audited.data["freelancer_cents"] == to_freelancer
     assert entries_for(resolved) == 1
     assert wallet_for(freelancer).pending_cents == (net(to_freelancer) if to_freelancer else 0)
     assert saga.escrow_balance(escrow_reference=contract.escrow_reference) == 0
