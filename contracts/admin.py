@@ -29,9 +29,9 @@ from contracts.models import (
     WeeklyUpdate,
 )
 from contracts.services import disputes as dispute_services
+from kernel.admin import ReadOnlyTabularInline
 from kernel.errors import DomainError
 from kernel.money import MoneyField
-from marketplace.admin import ReadOnlyTabularInline
 
 # Offers and contracts are both looked up by their title or by either party.
 PARTY_SEARCH_FIELDS = (

@@ -18,8 +18,8 @@ from jobs.models import (
     TalentIndex,
 )
 from jobs.services.jobs import job_close_by_staff
+from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from kernel.errors import DomainError
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 
 class ModerationReasonForm(forms.Form):

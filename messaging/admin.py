@@ -4,8 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from kernel.errors import DomainError
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from messaging import services
 from messaging.models import (
     Conversation,

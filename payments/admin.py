@@ -3,7 +3,7 @@ and saved cards and payout methods change only through their owners' pages."""
 
 from django.contrib import admin
 
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from payments.models import (
     Chargeback,
     GatewayCustomer,
