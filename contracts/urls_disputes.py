@@ -11,6 +11,5 @@ urlpatterns = [
     path(
         "disputes/<int:dispute_id>/offers/<int:offer_id>/decline/", views.settlement_decline, name="settlement_decline"
     ),
-    path("disputes/files/<int:file_id>/", views.evidence_file, name="evidence_file"),
     path("contracts/milestones/<int:milestone_id>/dispute/", views.dispute_open, name="dispute_open"),
 ]

@@ -4,7 +4,7 @@ and outcome. Each POST calls one service; a refused rule shows its detail on the
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -176,12 +176,4 @@ def settlement_decline(request, dispute_id: int, offer_id: int):
         dispute_id,
         lambda: dispute_services.settlement_decline(actor=request.user, dispute_id=dispute_id, offer_id=offer_id),
         "Proposal declined.",
-    )
-
-
-@login_required
-def evidence_file(request, file_id: int):
-    attachment = _or_404(lambda: selectors_disputes.evidence_file_get(user=request.user, file_id=file_id))
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
     )
