@@ -8,18 +8,16 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import Membership, Role
-from contracts.models import Contract, Dispute, Milestone, SettlementOffer
+from contracts.models import Dispute, Milestone, SettlementOffer
 from contracts.services import disputes as services
 from contracts.services import milestones as milestone_services
-from contracts.services.contracts import contract_end
+from contracts.services.contracts import contract_end, contract_pause, contract_resume
 from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from kernel.files import url_for
 from kernel.refs import Kind, ref
-from kernel.transitions import lock, transition
 from messaging.models import Notification
 from payments import fees
 from payments.models import Hold, HoldStatus, JournalEntry
@@ -243,12 +241,8 @@ def test_a_resolved_dispute_never_holds_the_same_escrow_twice(owner, freelancer,
     services.dispute_resolve(staff=staff, dispute_id=dispute.pk, resolution="refunded", reason="Not delivered.")
     entries_before = JournalEntry.objects.count()
     # The contract is paused and re-activated after the resolution...
-    with transaction.atomic():
-        row = lock(Contract.objects.all(), pk=contract.pk)
-        transition(row, Contract.Status.PAUSED, actor=owner, note="Pause after the dispute.")
-    with transaction.atomic():
-        row = lock(Contract.objects.all(), pk=contract.pk)
-        transition(row, Contract.Status.ACTIVE, actor=owner, note="Back to work.")
+    contract_pause(actor=owner, contract_id=contract.pk, reason="Pause after the dispute.")
+    contract_resume(actor=owner, contract_id=contract.pk)
     # ...the milestone cannot be disputed again, and replaying its hold holds nothing.
     for actor in (owner, freelancer):
         with pytest.raises(DomainError) as exc:

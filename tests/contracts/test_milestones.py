@@ -454,7 +454,8 @@ def test_the_contracts_freelancer_never_acts_for_the_client_whatever_their_role(
         request_key="client",
     )
     milestone.refresh_from_db()
-    assert allowed_transitions(milestone, freelancer) == {S.SUBMITTED}
+    # Disputing is the freelancer's own side's move, not the client's.
+    assert allowed_transitions(milestone, freelancer) == {S.SUBMITTED, S.DISPUTED}
     with pytest.raises(PermissionDenied):
         services.milestone_request_refund(actor=freelancer, milestone_id=milestone.pk, reason="Mine.")
     submit(milestone)
@@ -471,9 +472,9 @@ def test_the_contracts_freelancer_never_acts_for_the_client_whatever_their_role(
 def test_allowed_transitions_follow_the_role(members, freelancer, fund, milestone):
     fund(milestone)
     milestone.refresh_from_db()
-    assert allowed_transitions(milestone, members[Role.OWNER]) == {S.REFUND_REQUESTED}
+    assert allowed_transitions(milestone, members[Role.OWNER]) == {S.REFUND_REQUESTED, S.DISPUTED}
     assert allowed_transitions(milestone, members[Role.HIRING_MANAGER]) == set()
-    assert allowed_transitions(milestone, freelancer) == {S.SUBMITTED}
+    assert allowed_transitions(milestone, freelancer) == {S.SUBMITTED, S.DISPUTED}
 
 
 # --- Refunds that the gateway does not finish at once ---
