@@ -10,7 +10,7 @@ class ContractsConfig(AppConfig):
         # the payment saga finishes their payments: load them in every process (web, worker, management commands).
         from contracts import selectors, selectors_disputes
         from contracts.models import EvidenceFile, SubmissionFile
-        from contracts.services import billing, bonuses, contracts, milestones, offers  # noqa: F401
+        from contracts.services import billing, bonuses, contracts, disputes, milestones, offers  # noqa: F401
         from kernel import files
 
         files.register(SubmissionFile, readable=selectors.submission_files_readable_by)

@@ -14,6 +14,7 @@ from contracts.models import Dispute, Party, SettlementOffer
 from contracts.services import disputes as dispute_services
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.idempotency import scoped_key
+from kernel.pages import show_refusal
 
 
 def _or_404(call):
@@ -112,7 +113,7 @@ def _act(request, dispute_id: int, call, success: str, *, form=None, form_key: s
         if form is not None:
             _show(request, form, exc)
             return dispute_detail(request, dispute_id, status=exc.status, **{form_key: form})
-        messages.error(request, exc.detail)
+        show_refusal(request, exc)
     else:
         messages.success(request, success)
     return redirect("contracts:dispute_detail", dispute_id=dispute_id)

@@ -65,7 +65,7 @@ def url_for(instance: models.Model) -> str:
 def _image_type(handle) -> str | None:
     try:
         with Image.open(handle) as image:
-            image_type = INLINE_IMAGE_TYPES.get(image.format)
+            image_type = INLINE_IMAGE_TYPES.get(image.format or "")
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
         image_type = None
     handle.seek(0)
@@ -74,7 +74,9 @@ def _image_type(handle) -> str | None:
 
 def serve(request, kind: str, pk: int):
     entry = _registry.get(kind)
-    row = entry.readable(request.user).filter(pk=pk).first() if entry else None
+    if entry is None:
+        raise Http404
+    row = entry.readable(request.user).filter(pk=pk).first()
     stored = getattr(row, entry.field) if row else None
     if not stored:
         raise Http404

@@ -35,3 +35,12 @@ def parse_ref(reference: str) -> tuple[Kind, int] | None:
     if kind not in Kind._value2member_map_ or not pk.isascii() or not pk.isdigit():
         return None
     return Kind(kind), int(pk)
+
+
+def pk_of(reference: str, kind: Kind) -> int:
+    """The pk in a reference its reader registered for (`pk_of("bonus:7", Kind.BONUS)` → 7); ValueError for any
+    other string, which would be a bug in whoever stored it."""
+    parsed = parse_ref(reference)
+    if parsed is None or parsed[0] != kind:
+        raise ValueError(f"{reference!r} is not a {kind} reference")
+    return parsed[1]

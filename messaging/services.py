@@ -169,7 +169,7 @@ def _contract_between_sides(conversation: Conversation) -> bool:
     if conversation.kind == Conversation.Kind.CONTRACT:
         return True
     contracts = Conversation.objects.filter(kind=Conversation.Kind.CONTRACT)
-    if conversation.kind == Conversation.Kind.PROPOSAL:
+    if conversation.kind == Conversation.Kind.PROPOSAL and conversation.organization_id is not None:
         return contracts.filter(
             organization_id=conversation.organization_id, freelancer_id=conversation.freelancer_id
         ).exists()

@@ -1,7 +1,8 @@
 """The authorization matrix: every route of the URL configuration, called by every kind of caller.
 
 One shared scenario (an organization with a member in each role, its freelancer on a job, a proposal, an offer, a
-contract with a funded and submitted milestone, files, messages and money) and, per route, who gets through:
+contract with a funded and submitted milestone and a disputed one, an hourly contract with a week of time and its
+billing documents, files, messages and money) and, per route, who gets through:
 anonymous callers go to the login (401 on the API); a user who may not see the object gets 404; a member who sees
 it but whose role may not act gets 403. A route without a row fails the test, so a new route must say who may
 call it. Each call runs in a savepoint rolled back after it, so every caller meets the same data."""
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -18,10 +20,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import PortfolioItem, Role
+from contracts.models import BillingDocument
+from contracts.services import disputes as dispute_services
+from contracts.services import invoices, time_entries
 from contracts.services import milestones as milestone_services
 from jobs.models import Invitation, Job, SavedSearch
-from messaging.models import Conversation, ConversationParticipant, Notification
+from kernel.refs import Kind, ref
+from messaging import services as messaging_services
+from messaging.models import Notification
 from payments.models import GatewayOperation
+from tests.contracts.hourly_fixtures import at, hourly_contract
 from tests.factories import (
     ContractFactory,
     FreelancerProfileFactory,
@@ -121,6 +129,12 @@ def row(who, method="get", args=None, data=None, format="json") -> Row:
 @pytest.fixture
 def s(settings):
     settings.ALLOWED_HOSTS = ["*"]
+    # Wednesday of the hourly contract's first week, so its time can be logged and edited.
+    with time_machine.travel(at("2026-12-02 12:00")):
+        yield _scenario()
+
+
+def _scenario():
     organization = OrganizationFactory()
     members = {role: MembershipFactory(organization=organization, role=role) for role in ORG}
     owner = members["owner"].user
@@ -136,9 +150,21 @@ def s(settings):
     submission = milestone_services.milestone_submit(
         actor=freelancer, milestone_id=milestone.pk, message="Done", files=[SimpleUploadedFile("a.txt", b"work")]
     )
-    conversation = Conversation.objects.create(reference=f"contract:{contract.pk}", title="Contract")
-    for user in [freelancer, *(m.user for m in members.values())]:
-        ConversationParticipant.objects.create(conversation=conversation, user=user)
+    disputed = MilestoneFactory(contract=contract)
+    milestone_services.milestone_fund(actor=owner, milestone_id=disputed.pk, request_key="matrix-fund-disputed")
+    dispute = dispute_services.dispute_open_milestone(actor=owner, milestone_id=disputed.pk, reason="Not delivered.")
+    settlement = dispute_services.settlement_propose(actor=freelancer, dispute_id=dispute.pk, freelancer_cents=100)
+    hourly = hourly_contract(organization, freelancer)
+    logged = time_entries.entry_add(
+        actor=freelancer, contract_id=hourly.pk, started_at=at("2026-12-02 09:00"), ended_at=at("2026-12-02 10:00")
+    )
+    invoices.documents_issue(timesheet=logged.timesheet, now=at("2026-12-02 11:00"))
+    conversation = messaging_services.conversation_open(
+        reference=ref(Kind.CONTRACT, contract.pk),
+        title="Contract",
+        organization_id=organization.pk,
+        freelancer=freelancer,
+    )
     return SimpleNamespace(
         organization=organization,
         members=members,
@@ -166,7 +192,14 @@ def s(settings):
         card=card,
         payout_method=PayoutMethodFactory(user=freelancer),
         entry_id=GatewayOperation.objects.filter(organization=organization).values_list("entry_id", flat=True).first(),
+        dispute=dispute,
+        settlement=settlement,
+        hourly=hourly,
+        entry=logged.entry,
+        timesheet=logged.timesheet,
+        invoice=logged.timesheet.documents.get(kind=BillingDocument.Kind.INVOICE),
         conversation=conversation,
+        message=messaging_services.message_post(conversation_id=conversation.pk, sender=owner, body="Hello"),
         notification=Notification.objects.create(user=freelancer, kind="test", title="Hello"),
     )
 
@@ -180,6 +213,18 @@ PROPOSAL = lambda s: {"proposal_id": s.proposal.pk}  # noqa: E731
 OFFER = lambda s: {"offer_id": s.offer.pk}  # noqa: E731
 CONTRACT = lambda s: {"contract_id": s.contract.pk}  # noqa: E731
 MILESTONE = lambda s: {"milestone_id": s.milestone.pk}  # noqa: E731
+HOURLY = lambda s: {"contract_id": s.hourly.pk}  # noqa: E731
+ENTRY = lambda s: {"entry_id": s.entry.pk}  # noqa: E731
+TIMESHEET = lambda s: {"timesheet_id": s.timesheet.pk}  # noqa: E731
+HOURLY_ENTRY = lambda s: {"contract_id": s.hourly.pk, "entry_id": s.entry.pk}  # noqa: E731
+HOURLY_TIMESHEET = lambda s: {"contract_id": s.hourly.pk, "timesheet_id": s.timesheet.pk}  # noqa: E731
+DOCUMENT = lambda s: {"document_id": s.invoice.pk}  # noqa: E731
+DISPUTE = lambda s: {"dispute_id": s.dispute.pk}  # noqa: E731
+SETTLEMENT = lambda s: {"dispute_id": s.dispute.pk, "offer_id": s.settlement.pk}  # noqa: E731
+API_SETTLEMENT = lambda s: {"pk": s.dispute.pk, "offer_id": s.settlement.pk}  # noqa: E731
+CONVERSATION = lambda s: {"conversation_id": s.conversation.pk}  # noqa: E731
+# Who acts for a side of a dispute: the freelancer, and the members who approve payments.
+DISPUTERS = {*PAYERS, "freelancer"}
 PK = lambda attr: lambda s: {"pk": getattr(s, attr).pk}  # noqa: E731
 
 PAGES = {
@@ -264,6 +309,44 @@ PAGES = {
     "contracts:milestone_request_refund": row(parties(PAYERS), "post", MILESTONE),
     "contracts:milestone_agree_refund": row(parties({"freelancer"}), "post", MILESTONE),
     "contracts:milestone_reject_refund": row(parties({"freelancer"}), "post", MILESTONE),
+    # hourly
+    "contracts:timer_state": row(parties(), args=HOURLY),
+    "contracts:timer_start": row(parties({"freelancer"}), "post", HOURLY),
+    "contracts:timer_stop": row(parties({"freelancer"}), "post", HOURLY),
+    # The hourly pages send an invalid form back to the contract with a message, whoever calls: valid bodies.
+    "contracts:entry_add": row(
+        parties({"freelancer"}), "post", HOURLY, lambda s: {"date": "2026-12-02", "start": "10:00", "end": "11:00"}
+    ),
+    "contracts:entry_edit": row(
+        parties({"freelancer"}), "post", ENTRY, lambda s: {"date": "2026-12-02", "start": "09:00", "end": "09:30"}
+    ),
+    "contracts:entry_delete": row(parties({"freelancer"}), "post", ENTRY),
+    "contracts:weekly_update": row(parties({"freelancer"}), "post", HOURLY, lambda s: {"done": "Shipped the cart."}),
+    "contracts:contract_pause": row(parties(HIRERS), "post", HOURLY),
+    "contracts:contract_resume": row(parties(HIRERS), "post", HOURLY),
+    "contracts:contract_terms": row(
+        parties(HIRERS), "post", HOURLY, lambda s: {"hourly_rate": "50.00", "weekly_limit_hours": "10"}
+    ),
+    "contracts:bonus_pay": row(parties(PAYERS), "post", HOURLY),
+    "contracts:timesheet_detail": row(parties(), args=TIMESHEET),
+    "contracts:timesheet_dispute": row(
+        parties(PAYERS), "post", TIMESHEET, lambda s: {"hours": "0", "minutes": "30", "reason": "Not agreed."}
+    ),
+    # The client's invoice: the freelancer has the week's statement instead.
+    "contracts:document_detail": row(org(), args=DOCUMENT),
+    "contracts:document_csv": row(org(), args=DOCUMENT),
+    "contracts:document_pdf": row(org(), args=DOCUMENT),
+    # feedback
+    "contracts:feedback": row(parties({*HIRERS, "freelancer"}), "post", CONTRACT),
+    # disputes
+    "contracts:dispute_list": row(users()),
+    "contracts:dispute_open": row(parties(DISPUTERS), "post", MILESTONE),
+    "contracts:dispute_detail": row(parties(), args=DISPUTE),
+    "contracts:dispute_evidence": row(parties(DISPUTERS), "post", DISPUTE),
+    "contracts:settlement_propose": row(parties(DISPUTERS), "post", DISPUTE),
+    # The freelancer's own proposal: the rule refuses them (409), not their role.
+    "contracts:settlement_accept": row(parties(DISPUTERS), "post", SETTLEMENT),
+    "contracts:settlement_decline": row(parties(DISPUTERS), "post", SETTLEMENT),
     # payments
     "payments:wallet": row(users()),
     "payments:wallet_csv": row(users()),
@@ -286,9 +369,21 @@ PAGES = {
     "payments:stripe_webhook": row(everyone(), "post"),
     # messaging
     "messaging:conversations": row(users()),
-    "messaging:conversation": row(parties(), args=lambda s: {"conversation_id": s.conversation.pk}),
+    "messaging:conversation": row(parties(), args=CONVERSATION),
+    "messaging:conversation_messages": row(parties(), args=CONVERSATION),
+    "messaging:report": row(
+        parties(), "post", lambda s: {"conversation_id": s.conversation.pk, "message_id": s.message.pk}
+    ),
+    "messaging:about": row(parties(), args=lambda s: {"kind": "contract", "object_id": s.contract.pk}),
+    # Someone the freelancer shares work with; nobody opens a conversation with themselves.
+    "messaging:direct": row(
+        parties(ORG) | {"freelancer": HIDDEN}, "post", lambda s: {"user_id": s.users["freelancer"].pk}
+    ),
     "messaging:notifications": row(users()),
     "messaging:notifications_count": row(users()),
+    "messaging:notifications_mark_read": row(users(), "post"),
+    "messaging:notification_open": row(own(), args=lambda s: {"notification_id": s.notification.pk}),
+    "messaging:preferences": row(users()),
 }
 
 API = {
@@ -352,6 +447,24 @@ API = {
     "api-milestone-request-changes": row(parties(PAYERS), "post", PK("milestone")),
     "api-milestone-request-refund": row(parties(PAYERS), "post", PK("milestone")),
     "api-milestone-submit": row(parties({"freelancer"}), "post", PK("milestone")),
+    "api-contract-time-entries": row(parties({"freelancer"}), "post", HOURLY),
+    "api-contract-time-entry": row(parties({"freelancer"}), "delete", HOURLY_ENTRY),
+    "api-contract-timer-start": row(parties({"freelancer"}), "post", HOURLY),
+    "api-contract-timer-stop": row(parties({"freelancer"}), "post", HOURLY),
+    "api-contract-timesheets": row(parties(), args=HOURLY),
+    "api-contract-timesheet": row(parties(), args=HOURLY_TIMESHEET),
+    "api-contract-timesheet-dispute": row(parties(PAYERS), "post", HOURLY_TIMESHEET),
+    "api-contract-bonuses": row(parties(PAYERS), "post", HOURLY),
+    "api-contract-pause": row(parties(HIRERS), "post", lambda s: {"pk": s.hourly.pk}),
+    "api-contract-resume": row(parties(HIRERS), "post", lambda s: {"pk": s.hourly.pk}),
+    "api-contract-feedback": row(parties({*HIRERS, "freelancer"}), "post", CONTRACT),
+    "api-freelancer-work-history": row(everyone(), args=lambda s: {"profile_id": s.profile.pk}),
+    "api-dispute-list": row(users()),
+    "api-dispute-detail": row(parties(), args=PK("dispute")),
+    "api-dispute-evidence": row(parties(DISPUTERS), "post", PK("dispute")),
+    "api-dispute-offers": row(parties(DISPUTERS), "post", PK("dispute")),
+    "api-dispute-accept": row(parties(DISPUTERS), "post", API_SETTLEMENT),
+    "api-dispute-decline": row(parties(DISPUTERS), "post", API_SETTLEMENT),
     "api-wallet": row(users()),
     "api-transactions": row(users()),
     "api-transactions-csv": row(users()),
@@ -371,6 +484,13 @@ API = {
     "conversation-list": row(users()),
     "conversation-detail": row(parties(), args=PK("conversation")),
     "conversation-messages": row(parties(), args=PK("conversation")),
+    "conversation-read": row(parties(), "post", PK("conversation")),
+    "conversation-direct": row(
+        users() | {"freelancer": HIDDEN, "other_freelancer": HIDDEN, "outsider": HIDDEN, "staff": HIDDEN},
+        "post",
+        data=lambda s: {"user": s.users["freelancer"].pk},
+    ),
+    "notification-preferences": row(users()),
     # The API's catch-all: whatever the caller, an unknown path is a JSON 404.
     r"api/v1/^[\s\S]*$": row(nobody(), args=lambda s: {}),
 }

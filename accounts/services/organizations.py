@@ -69,10 +69,9 @@ def _memberships_for_update(
         else []
     )
     actor_membership = next((m for m in rows if m.user_id == actor.pk), None)
-    require_access(
-        visible=actor_membership is not None,
-        allowed=actor_membership is not None and (perm is None or role_allows(actor_membership.role, perm)),
-    )
+    if actor_membership is None:
+        raise NotFound()
+    require_access(visible=True, allowed=perm is None or role_allows(actor_membership.role, perm))
     target = next((m for m in rows if m.pk == membership_id), None)
     if target is None:
         raise NotFound()

@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -44,7 +45,7 @@ from contracts.services.timesheets import timesheet_recount
 from contracts.services.weeks import WEEK, amount_for, hours_label, week_bounds, week_start_of
 from kernel.errors import DomainError
 from kernel.money import format_money
-from kernel.refs import Kind, parse_ref, ref
+from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, transition
 from payments import fees
 from payments.models import GatewayOperation, OperationKind, OperationStatus
@@ -226,7 +227,7 @@ def _payment_settled(op: GatewayOperation) -> None:
     """The saga settled a payment for a timesheet (registered for Kind.TIMESHEET), in the settling transaction."""
     if op.kind != OperationKind.CHARGE:
         return
-    timesheet_id = parse_ref(op.reference)[1]
+    timesheet_id = pk_of(op.reference, Kind.TIMESHEET)
     _lock_contract_of(timesheet_id)
     timesheet = lock(Timesheet.objects.select_related("contract__freelancer"), pk=timesheet_id)
     succeeded = op.status == OperationStatus.SUCCEEDED
@@ -270,7 +271,7 @@ def _record_failure(timesheet: Timesheet, *, detail: str, now: dt.datetime) -> N
     """A failed attempt (the caller holds the contract's and the timesheet's locks): pause, tell, schedule."""
     retries_left = timesheet.charge_attempts <= settings.CHARGE_RETRY_DAYS
     next_at = now + dt.timedelta(days=1) if retries_left else None
-    fields = {"charge_key": "", "charge_error": detail[:255], "next_charge_at": next_at}
+    fields: dict[str, Any] = {"charge_key": "", "charge_error": detail[:255], "next_charge_at": next_at}
     if timesheet.status == S.OPEN:
         transition(timesheet, S.PAYMENT_FAILED, note=detail[:2000], **fields)
     else:
@@ -309,8 +310,9 @@ def timesheet_release(*, timesheet_id: int, now: dt.datetime) -> bool:
     call released it."""
     _lock_contract_of(timesheet_id)
     timesheet = lock(Timesheet.objects.select_related("contract__freelancer"), pk=timesheet_id)
-    due = timesheet.status in (S.IN_REVIEW, S.DISPUTED) and timesheet.review_ends_at and timesheet.released_at is None
-    if not due or now < timesheet.review_ends_at:
+    ends = timesheet.review_ends_at
+    due = timesheet.status in (S.IN_REVIEW, S.DISPUTED) and timesheet.released_at is None
+    if not due or ends is None or now < ends:
         return False
     contract = timesheet.contract
     amount = timesheet.amount_cents - timesheet.disputed_cents

@@ -20,7 +20,7 @@ from contracts.models import Bonus, Contract
 from contracts.services._common import require_contract_client, require_party
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.money import check_bounds, format_money
-from kernel.refs import Kind, parse_ref, ref
+from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, transition
 from messaging.services import notify
 from payments import fees
@@ -96,7 +96,7 @@ def _payment_settled(op: GatewayOperation) -> None:
     """The saga settled a bonus's charge (registered for Kind.BONUS): release it at once, or mark it failed."""
     if op.kind != OperationKind.CHARGE:
         return
-    bonus = lock(Bonus.objects.select_related("contract__freelancer"), pk=parse_ref(op.reference)[1])
+    bonus = lock(Bonus.objects.select_related("contract__freelancer"), pk=pk_of(op.reference, Kind.BONUS))
     if bonus.status != Bonus.Status.PENDING:
         if op.status == OperationStatus.SUCCEEDED:
             raise DomainError("bonus_not_pending", f"Bonus {bonus.pk} is {bonus.status}.")

@@ -31,7 +31,7 @@ ST = Contract.Status
 def _contract_actors(contract: Contract, actor) -> set[str]:
     """A client member who hires may pause, resume and end; the freelancer may end. A contract the failed weekly
     charge paused resumes only when a charge succeeds."""
-    moves = set()
+    moves: set[str] = set()
     if contract.freelancer_id == getattr(actor, "pk", None):
         moves.add(ST.ENDED)
     if actor is not None and has_org_perm(actor, contract.organization_id, OrgPerm.HIRE):

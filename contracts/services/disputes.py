@@ -39,7 +39,7 @@ from contracts.services import score
 from contracts.services._common import notify_client, require_contract_client
 from kernel import audit
 from kernel.errors import DomainError, InvalidInput, PermissionDenied
-from kernel.refs import Kind, parse_ref, ref
+from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
@@ -389,7 +389,7 @@ def _dispute_resolve(*, staff, dispute_id: int, resolution: str, reason: str, fr
         raise DomainError("staff_is_party", "You are a party to this contract: another staff member must decide.")
     reason = _text(reason, field="reason", required="Write the reason both parties will read.")
     _require_unresolved(dispute)
-    amounts = {
+    amounts: dict[str, int | None] = {
         Dispute.Resolution.RELEASED: dispute.amount_cents,
         Dispute.Resolution.REFUNDED: 0,
         Dispute.Resolution.SPLIT: freelancer_cents,
@@ -421,6 +421,8 @@ def _resolve(
     """Record the decision and settle the hold in one entry: at once when nothing goes back to the client, else
     when the gateway confirms the refund the returned operation makes (the caller executes it after commit). The
     caller holds the contract and dispute locks and has checked who may do it."""
+    if dispute.hold_id is None:
+        raise DomainError("dispute_not_held", "This dispute holds no money to settle.")
     contract = dispute.contract
     client_cents = dispute.amount_cents - freelancer_cents
     attempt = saga.attempts(reference=ref(Kind.DISPUTE, dispute.pk), kind=OperationKind.REFUND)
@@ -485,8 +487,7 @@ def _execute(decided: tuple[Dispute, GatewayOperation | None]) -> Dispute:
 def _payment_settled(op: GatewayOperation) -> None:
     """The saga's callback for Kind.DISPUTE: the refund part of a settlement succeeded (the entry is posted) or
     failed (nothing moved; the money stays held and staff decide again)."""
-    parsed = parse_ref(op.reference)
-    dispute = _dispute_for_update(parsed[1])
+    dispute = _dispute_for_update(pk_of(op.reference, Kind.DISPUTE))
     if dispute.status != S.SETTLING:
         return
     if op.status == OperationStatus.SUCCEEDED:

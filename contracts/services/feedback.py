@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts.permissions import OrgPerm, has_org_perm
 from contracts.models import Contract, Feedback
 from contracts.services import score
-from contracts.services._common import notify_client, require_contract_client, require_party
-from kernel.errors import DomainError, InvalidInput
+from contracts.services._common import notify_client, require_party
+from kernel.errors import DomainError, InvalidInput, PermissionDenied
 from kernel.refs import Kind, ref
 from kernel.transitions import lock
 from messaging.services import notify
@@ -90,10 +90,11 @@ def feedback_leave(
     require_party(user=actor, contract=contract)
     side = side_of(user=actor, contract=contract)
     if side is None:
-        require_contract_client(user=actor, contract=contract, perm=OrgPerm.HIRE)
+        raise PermissionDenied()
     if contract.status != Contract.Status.ENDED:
         raise DomainError("contract_not_ended", "Feedback opens once the contract has ended.")
-    if now > feedback_window_ends(contract):
+    window_ends = feedback_window_ends(contract)
+    if window_ends is not None and now > window_ends:
         raise DomainError(
             "feedback_window_closed",
             f"Feedback closed {settings.FEEDBACK_WINDOW_DAYS} days after the contract ended.",

@@ -8,6 +8,7 @@ under its lock in the transaction that writes the document, so a rollback gives 
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -142,6 +143,11 @@ def document_csv(document: BillingDocument) -> str:
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
+def _latin1(text: str) -> str:
+    """The built-in PDF font's alphabet, for a machine without the body font."""
+    return text.replace("\u2212", "-").encode("latin-1", "replace").decode("latin-1")
+
+
 def document_pdf(document: BillingDocument) -> bytes:
     """A one-page PDF made here with fpdf2 (no network). DejaVu Sans when the system has it (any script);
     else the PDF core font, with characters outside Latin-1 replaced."""
@@ -150,14 +156,12 @@ def document_pdf(document: BillingDocument) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(document.display_number)
     pdf.add_page()
+    clean: Callable[[str], str] = str
     if _FONT.exists():
         pdf.add_font("body", fname=str(_FONT))
-        family, clean = "body", str
+        family = "body"
     else:
-        family = "helvetica"
-
-        def clean(text: str) -> str:
-            return text.replace("\u2212", "-").encode("latin-1", "replace").decode("latin-1")
+        family, clean = "helvetica", _latin1
 
     rows = _rows(document)
     pdf.set_font(family, size=16)

@@ -33,7 +33,7 @@ from contracts.services._common import notify_client, require_contract_client, r
 from contracts.services.offers import MilestoneTerms, milestone_terms_clean
 from kernel.errors import DomainError, PermissionDenied
 from kernel.money import format_money
-from kernel.refs import Kind, parse_ref, ref
+from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
@@ -220,7 +220,7 @@ def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
 def _payment_settled(op: GatewayOperation) -> None:
     """The saga settled a payment for a milestone (registered for Kind.MILESTONE): finish our side, in the
     settling transaction, however the settlement arrived (the gateway's answer, the webhook, reconcile)."""
-    milestone = _milestone_for_update(parse_ref(op.reference)[1])
+    milestone = _milestone_for_update(pk_of(op.reference, Kind.MILESTONE))
     succeeded = op.status == OperationStatus.SUCCEEDED
     if op.kind == OperationKind.CHARGE and succeeded:
         if milestone.status != S.PENDING or milestone.contract.status != Contract.Status.ACTIVE:

@@ -40,11 +40,11 @@ def _contract_for_time(*, actor, contract_id: int) -> Contract:
     if not contract.is_hourly:
         raise DomainError("contract_not_hourly", "Time is logged on hourly contracts only.")
     if contract.status != Contract.Status.ACTIVE:
-        detail = {
+        details: dict[str, str] = {
             Contract.Status.PAUSED: "This contract is paused: no time can be logged until the client resumes it.",
             Contract.Status.ENDED: "This contract has ended: no more time can be logged.",
-        }[contract.status]
-        raise DomainError("contract_not_active", detail)
+        }
+        raise DomainError("contract_not_active", details[contract.status])
     lock(get_user_model().objects, pk=contract.freelancer_id)
     return contract
 
@@ -204,8 +204,7 @@ def timer_start(*, actor, contract_id: int, memo: str = "", now=None) -> TimeEnt
     now = now or timezone.now()
     contract = _contract_for_time(actor=actor, contract_id=contract_id)
     memo = _clean_memo(memo)
-    running = TimeEntry.objects.filter(freelancer_id=actor.pk, ended_at__isnull=True).select_related("contract")
-    running = running.first()
+    running = TimeEntry.objects.filter(freelancer_id=actor.pk, ended_at__isnull=True).select_related("contract").first()
     if running is not None:
         if running.contract_id == contract.pk:
             return running

@@ -45,6 +45,8 @@ def terms_for_week(contract: Contract, week_start: dt.date) -> WeekTerms:
     change = contract.terms_changes.filter(week_start__lte=week_start).order_by("-week_start").first()
     if change is not None:
         return WeekTerms(change.hourly_rate_cents, change.weekly_limit_hours)
+    if contract.hourly_rate_cents is None or contract.weekly_limit_hours is None:
+        raise DomainError("contract_not_hourly", "Weeks are billed on hourly contracts only.")
     return WeekTerms(contract.hourly_rate_cents, contract.weekly_limit_hours)
 
 
@@ -90,10 +92,12 @@ def timesheets_of(*, user, contract_id: int) -> QuerySet[Timesheet]:
 
 
 def timesheet_get(*, user, timesheet_id: int) -> Timesheet:
-    timesheet = Timesheet.objects.select_related("contract__organization", "contract__freelancer").filter(
-        pk=timesheet_id
+    timesheet = (
+        Timesheet.objects.select_related("contract__organization", "contract__freelancer")
+        .prefetch_related("entries", "documents", "events__actor")
+        .filter(pk=timesheet_id)
+        .first()
     )
-    timesheet = timesheet.prefetch_related("entries", "documents", "events__actor").first()
     if timesheet is None:
         raise NotFound()
     require_party(user=user, contract=timesheet.contract)

@@ -81,6 +81,19 @@ def timezone_choices() -> list[tuple[str, str]]:
     ]
 
 
+class SkillsField(forms.ModelMultipleChoiceField):
+    """Skills by id. An id past the database's integer range is no skill: refused before it reaches the query
+    (SQLite cannot even bind it)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class JobSearchQuery(forms.Form):
     """The one parser of job-search parameters, amounts in cents: the API's query string, a saved search's query
     and the search page's URL all go through it (the page's form below only adds the typed-dollar inputs).
@@ -90,7 +103,7 @@ class JobSearchQuery(forms.Form):
     parse, and its `qs` could not be the result."""
 
     q = forms.CharField(label="Search jobs", required=False, max_length=200)
-    skills = forms.ModelMultipleChoiceField(
+    skills = SkillsField(
         queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
     budget_type = forms.ChoiceField(choices=[("", "Any budget"), *Job.BudgetType.choices], required=False)
@@ -169,7 +182,7 @@ class JobSearchForm(JobSearchQuery):
 
 class TalentSearchForm(forms.Form):
     q = forms.CharField(label="Search freelancers", required=False, max_length=200)
-    skills = forms.ModelMultipleChoiceField(
+    skills = SkillsField(
         queryset=Skill.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
     rate_min = MoneyField(label="Hourly rate from (USD)", required=False)

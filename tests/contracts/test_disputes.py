@@ -16,6 +16,7 @@ from contracts.services import disputes as services
 from contracts.services import milestones as milestone_services
 from contracts.services.contracts import contract_end, contract_pause, contract_resume
 from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from kernel.files import url_for
 from kernel.models import AuditEntry
 from kernel.refs import Kind, ref
 from messaging.models import Notification
@@ -23,7 +24,7 @@ from payments import fees
 from payments.models import Hold, HoldStatus, JournalEntry
 from payments.selectors import ledger_problems, wallet_for
 from payments.services import saga
-from tests.factories import FreelancerProfileFactory, UserFactory
+from tests.factories import FreelancerProfileFactory, MembershipFactory, UserFactory
 
 S = Dispute.Status
 M = Milestone.Status
@@ -307,6 +308,27 @@ def test_both_parties_see_the_dispute_page_and_strangers_get_404(client, owner, 
         assert page.status_code == 200 and "Nothing arrived." in page.content.decode()
     client.force_login(FreelancerProfileFactory().user)
     assert client.get(url).status_code == 404
+
+
+def test_evidence_files_go_to_the_parties_and_staff_and_strangers_get_404(
+    client, submit, owner, freelancer, staff, funded
+):
+    submit(funded)
+    pdf = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    dispute = open_dispute(freelancer, funded, reason="Approved in chat, never approved here.", files=[pdf])
+    url = url_for(dispute.evidence.get().files.get())
+    assert client.get(url).status_code == 404
+    strangers = (FreelancerProfileFactory().user, MembershipFactory(role=Role.OWNER).user, UserFactory(is_staff=True))
+    for stranger in strangers:
+        client.force_login(stranger)
+        assert client.get(url).status_code == 404
+    for reader in (freelancer, owner, staff):
+        client.force_login(reader)
+        if reader != staff:
+            assert url in client.get(reverse("contracts:dispute_detail", args=[dispute.pk])).content.decode()
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 evidence"
 
 
 def test_pages_open_add_evidence_and_settle(client, owner, freelancer, funded):

@@ -4,6 +4,7 @@ lookups for reconcile) and, for Connect (which localstripe lacks), against a rec
 import json
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from datetime import timedelta
@@ -22,7 +23,8 @@ from payments.services.reconcile import reconcile_pending
 from tests.factories import PayoutMethodFactory
 from tests.payments import helpers as money
 
-LOCALSTRIPE = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "localstripe"
+# The one installed beside the Python running the tests (a worktree has no .venv of its own).
+LOCALSTRIPE = Path(sys.executable).parent / "localstripe"
 
 
 def _free_port() -> int:
