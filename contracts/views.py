@@ -28,7 +28,7 @@ from jobs import selectors as job_selectors
 from kernel.errors import DomainError, NotFound
 from kernel.idempotency import scoped_key
 from kernel.money import format_money
-from kernel.pages import add_refusal, attempt
+from kernel.pages import add_refusal, attempt, show_refusal
 from kernel.refs import Kind, ref
 from kernel.transitions import allowed_transitions
 from payments import selectors as payment_selectors
@@ -56,7 +56,7 @@ def _offer_source(request):
     proposal_id, profile_id = request.GET.get("proposal", ""), request.GET.get("freelancer", "")
     if proposal_id.isdigit():
         proposal = job_selectors.proposal_get(user=request.user, proposal_id=int(proposal_id))
-        if proposal is None or not has_org_perm(request.user, proposal.job.organization_id, OrgPerm.VIEW):
+        if proposal is None:
             raise Http404
         return proposal, proposal.freelancer
     if profile_id.isdigit():
@@ -86,11 +86,12 @@ def _offer_initial(proposal, profile) -> tuple[dict, list[dict]]:
 @login_required
 def offer_new(request):
     proposal, profile = _offer_source(request)
+    try:
+        offer_services.offer_check_sender(actor=request.user, proposal=proposal)
+    except DomainError as exc:
+        show_refusal(request, exc)
     only_id = proposal.job.organization_id if proposal is not None else None
     organizations = selectors.organizations_hiring_as(request.user, only_id=only_id)
-    if not organizations.exists():
-        messages.error(request, "Your role does not allow sending offers. Ask an owner, admin or hiring manager.")
-        return redirect("dashboard")
     initial, rows = _offer_initial(proposal, profile)
     data = request.POST if request.method == "POST" else None
     formset = forms.milestone_formset(data, initial=rows or None, extra=1 if rows else 2)
@@ -146,10 +147,8 @@ def offer_detail(request, offer_id: int):
 def offer_accept(request, offer_id: int):
     try:
         contract = offer_services.offer_accept(actor=request.user, offer_id=offer_id)
-    except NotFound as exc:
-        raise Http404 from exc
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        show_refusal(request, exc)
         return redirect("contracts:offer_detail", offer_id=offer_id)
     messages.success(request, "You accepted the offer: the contract has started.")
     return redirect("contracts:contract_detail", contract_id=contract.pk)

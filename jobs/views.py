@@ -19,8 +19,6 @@ from jobs.services import proposals as proposal_services
 from jobs.services import saved_searches as saved_search_services
 from kernel.errors import DomainError
 from kernel.pages import add_refusal, attempt, show_refusal
-from kernel.refs import Kind, ref
-from messaging import services as messaging_services
 
 # Service argument names → this app's form field names, for refusals shown beside the fields.
 FORM_FIELDS = {
@@ -142,8 +140,10 @@ def create(request):
 @login_required
 def edit(request, job_id: int):
     job = _job_or_404(request, job_id)
-    if not selectors.can(request.user, job, OrgPerm.POST_JOBS):
-        raise Http404
+    try:
+        job_services.job_check_editor(user=request.user, job=job)
+    except DomainError as exc:
+        show_refusal(request, exc)
     form = forms.JobForm(request.POST or None, request.FILES or None, initial=forms.JobForm.initial_for(job))
 
     def save():
@@ -293,17 +293,10 @@ def proposal_withdraw(request, proposal_id: int):
 @require_POST
 def proposal_message(request, proposal_id: int):
     """The conversation about a proposal (opened when it was sent; opened here for proposals sent before)."""
-    proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
-    if proposal is None:
-        raise Http404
-    if not (selectors.can(request.user, proposal.job, OrgPerm.HIRE) or proposal.freelancer.user_id == request.user.pk):
-        raise Http404
-    conversation = messaging_services.conversation_open(
-        reference=ref(Kind.PROPOSAL, proposal.pk),
-        title=f"Proposal on “{proposal.job.title}”",
-        organization_id=proposal.job.organization_id,
-        freelancer=proposal.freelancer.user,
-    )
+    try:
+        conversation = proposal_services.proposal_conversation(user=request.user, proposal_id=proposal_id)
+    except DomainError as exc:
+        show_refusal(request, exc)
     return redirect("messaging:conversation", conversation.pk)
 
 

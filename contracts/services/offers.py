@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership, Organization
-from accounts.permissions import OrgPerm, has_org_perm, may
+from accounts.permissions import OrgPerm, has_org_perm, may, organization_ids_with
 from contracts.models import Contract, ContractEvent, ContractType, Milestone, Offer, OfferMilestone
 from contracts.services._common import notify_client, require_client
 from jobs.models import Proposal
 from jobs.services.proposals import proposal_mark_hired
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.money import format_money
+from kernel.permissions import require_access
 from kernel.transitions import lock, register_actors, transition
 from messaging.services import conversation_open, notify
 
@@ -218,6 +219,18 @@ def offer_create(
     return offer
 
 
+_ONLY_HIRERS = "Your role does not allow sending offers. Ask an owner, admin or hiring manager."
+
+
+def offer_check_sender(*, actor, proposal: Proposal | None = None) -> None:
+    """May `actor` send an offer (from `proposal`, which they see)? Whoever sees it but may not hire for its
+    organization (its freelancer, a member without the role), or may hire nowhere, gets 403: the offer form asks
+    before it shows, `offer_create` checks again."""
+    organization_ids = organization_ids_with(actor, OrgPerm.HIRE)
+    allowed = proposal.job.organization_id in organization_ids if proposal is not None else bool(organization_ids)
+    require_access(visible=True, allowed=allowed, detail=_ONLY_HIRERS)
+
+
 def _offer_for_update(offer_id: int) -> Offer:
     return lock(Offer.objects.select_related("organization", "freelancer", "proposal"), pk=offer_id)
 
@@ -225,9 +238,12 @@ def _offer_for_update(offer_id: int) -> Offer:
 def _own_offer_for_update(*, actor, offer_id: int) -> Offer:
     """The offer made to `actor` (the freelancer), locked; a client member may see it but not answer it."""
     offer = _offer_for_update(offer_id)
-    if offer.freelancer_id != actor.pk:
-        require_client(user=actor, organization_id=offer.organization_id, perm=OrgPerm.VIEW)
-        raise DomainError("freelancer_only", "Only the freelancer the offer was made to can answer it.", status=403)
+    own = offer.freelancer_id == actor.pk
+    require_access(
+        visible=own or has_org_perm(actor, offer.organization_id, OrgPerm.VIEW),
+        allowed=own,
+        detail="Only the freelancer the offer was made to can answer it.",
+    )
     return offer
 
 
@@ -319,9 +335,12 @@ def offer_decline(*, actor, offer_id: int, reason: str = "") -> Offer:
 @transaction.atomic
 def offer_withdraw(*, actor, offer_id: int) -> Offer:
     offer = _offer_for_update(offer_id)
-    if offer.freelancer_id == actor.pk and not has_org_perm(actor, offer.organization_id, OrgPerm.HIRE):
-        raise DomainError("client_only", "Only the client can withdraw an offer; you can decline it.", status=403)
-    require_client(user=actor, organization_id=offer.organization_id, perm=OrgPerm.HIRE)
+    allowed = has_org_perm(actor, offer.organization_id, OrgPerm.HIRE)
+    require_access(
+        visible=allowed or offer.freelancer_id == actor.pk or has_org_perm(actor, offer.organization_id, OrgPerm.VIEW),
+        allowed=allowed,
+        detail="Only the client's members who may hire can withdraw an offer; the freelancer can decline it.",
+    )
     refusal = (f"offer_{offer.status}", f"This offer is {offer.get_status_display().lower()}.")
     transition(offer, Offer.Status.WITHDRAWN, actor=actor, refusal=refusal, responded_at=timezone.now())
     notify(

@@ -20,6 +20,7 @@ from jobs.models import (
 )
 from jobs.search.index import job_reindex
 from kernel.errors import DomainError, InvalidInput, PermissionDenied
+from kernel.permissions import require_access
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from kernel.windows import UtcWindow, check_window, to_utc
@@ -126,6 +127,9 @@ def _skills(skill_ids: Sequence[int]) -> list[Skill]:
     return skills
 
 
+_ONLY_POSTERS = "Only members who may post jobs can do that here."
+
+
 def _job_for_org_action(*, user, job_id: int, perm: OrgPerm) -> Job:
     """The job, locked, if `user` may do `perm` in its organization; 404 if they cannot even see it."""
     job = lock(Job.objects.select_related("organization"), pk=job_id)
@@ -136,9 +140,7 @@ def _job_for_org_action(*, user, job_id: int, perm: OrgPerm) -> Job:
 @transaction.atomic
 def job_create(*, user, organization_id: int, fields: JobFields, attachments: Sequence = ()) -> Job:
     """A draft job of the organization; the caller must hold POST_JOBS there."""
-    require_org_perm(
-        user, organization_id, OrgPerm.POST_JOBS, detail="Only members who may post jobs can do that here."
-    )
+    require_org_perm(user, organization_id, OrgPerm.POST_JOBS, detail=_ONLY_POSTERS)
     _check_job_fields(fields)
     skills = _skills(fields.skill_ids)
     job = Job(organization_id=organization_id, created_by=user)
@@ -150,6 +152,12 @@ def job_create(*, user, organization_id: int, fields: JobFields, attachments: Se
         _attach(job, uploaded)
     job_reindex(job)
     return job
+
+
+def job_check_editor(*, user, job: Job) -> None:
+    """May `user`, who sees `job`, edit it? A member whose role may not post jobs gets 403 (the edit page asks
+    before it shows the form; `job_update` checks again under the lock)."""
+    require_access(visible=True, allowed=may(user, job.organization_id, OrgPerm.POST_JOBS), detail=_ONLY_POSTERS)
 
 
 @transaction.atomic

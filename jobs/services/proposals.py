@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership
-from accounts.permissions import OrgPerm, may
+from accounts.permissions import OrgPerm, has_org_perm, may
 from jobs.models import (
     Invitation,
     Job,
@@ -19,12 +19,15 @@ from jobs.models import (
     ProposalAttachment,
     ProposalMilestone,
 )
-from jobs.services.jobs import _job_for_org_action
+from jobs.selectors import proposals_visible_to
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.money import format_money
+from kernel.permissions import require_access
 from kernel.refs import Kind, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
+from messaging.models import Conversation
+from messaging.selectors import may_read
 from messaging.services import conversation_open, notify
 
 
@@ -163,10 +166,25 @@ def proposal_submit(
     return proposal
 
 
-def _proposal_for_client(*, user, proposal_id: int) -> Proposal:
+def _proposal_for(*, user, proposal_id: int, allowed, detail: str) -> Proposal:
+    """The proposal, locked, for `user`: whoever may not see it (neither its freelancer nor a member of the job's
+    organization) gets 404, whoever sees it but for whom `allowed(proposal)` is false gets 403."""
+    if not user.is_authenticated:
+        raise NotFound()
     proposal = lock(Proposal.objects.select_related("job", "freelancer__user"), pk=proposal_id)
-    _job_for_org_action(user=user, job_id=proposal.job_id, perm=OrgPerm.HIRE)
+    own = proposal.freelancer.user_id == user.pk
+    visible = own or has_org_perm(user, proposal.job.organization_id, OrgPerm.VIEW)
+    require_access(visible=visible, allowed=visible and allowed(proposal), detail=detail)
     return proposal
+
+
+def _proposal_for_client(*, user, proposal_id: int) -> Proposal:
+    return _proposal_for(
+        user=user,
+        proposal_id=proposal_id,
+        allowed=lambda proposal: has_org_perm(user, proposal.job.organization_id, OrgPerm.HIRE),
+        detail="Only members who may hire can shortlist or decline proposals.",
+    )
 
 
 def _set_proposal_status(proposal: Proposal, status: str, *, actor) -> None:
@@ -196,11 +214,36 @@ def proposal_decline(*, user, proposal_id: int) -> Proposal:
 
 @transaction.atomic
 def proposal_withdraw(*, user, proposal_id: int) -> Proposal:
-    if not user.is_authenticated:
-        raise NotFound()
-    proposal = lock(Proposal.objects, pk=proposal_id, freelancer__user=user)
+    proposal = _proposal_for(
+        user=user,
+        proposal_id=proposal_id,
+        allowed=lambda proposal: proposal.freelancer.user_id == user.pk,
+        detail="Only the freelancer who sent the proposal can withdraw it.",
+    )
     _set_proposal_status(proposal, Proposal.Status.WITHDRAWN, actor=user)
     return proposal
+
+
+@transaction.atomic
+def proposal_conversation(*, user, proposal_id: int) -> Conversation:
+    """The conversation about a proposal (opened when it was sent; opened here for proposals sent before). Who may
+    write is messaging's rule (`may_read`: the freelancer and the members who may hire); a member who sees the
+    proposal but not its conversation gets 403, anyone else 404."""
+    proposal = proposals_visible_to(user).filter(pk=proposal_id).first()
+    if proposal is None:
+        raise NotFound()
+    conversation = conversation_open(
+        reference=ref(Kind.PROPOSAL, proposal.pk),
+        title=f"Proposal on “{proposal.job.title}”",
+        organization_id=proposal.job.organization_id,
+        freelancer=proposal.freelancer.user,
+    )
+    require_access(
+        visible=True,
+        allowed=may_read(user, conversation.pk),
+        detail="Only members who may hire can write about proposals.",
+    )
+    return conversation
 
 
 @transaction.atomic

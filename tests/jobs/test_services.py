@@ -395,8 +395,15 @@ def test_shortlist_decline_and_their_permissions(owner, member, other_client, or
         proposal_shortlist(user=other_client, proposal_id=proposal.pk)
     with pytest.raises(PermissionDenied):
         proposal_shortlist(user=member, proposal_id=proposal.pk)
-    with pytest.raises(NotFound):
+    # The organization and the freelancer both see the proposal: the other side's moves are a 403, not a 404.
+    with pytest.raises(PermissionDenied):
         proposal_withdraw(user=owner, proposal_id=proposal.pk)
+    with pytest.raises(PermissionDenied):
+        proposal_shortlist(user=freelancer, proposal_id=proposal.pk)
+    with pytest.raises(PermissionDenied):
+        proposal_decline(user=freelancer, proposal_id=proposal.pk)
+    with pytest.raises(NotFound):
+        proposal_withdraw(user=other_client, proposal_id=proposal.pk)
     assert proposal_shortlist(user=owner, proposal_id=proposal.pk).status == "shortlisted"
     assert proposal_decline(user=owner, proposal_id=proposal.pk).status == "declined"
     assert Notification.objects.filter(user=freelancer, kind="proposal_declined").exists()
