@@ -106,7 +106,8 @@ def test_without_websockets_the_page_polls_and_still_shows_new_messages(browser,
     (freelancer_page,) = _open(browser, base, conversation, freelancer, websockets=False)
     client_page.get_by_label("Your message").fill("The CSV is attached to the brief.")
     client_page.get_by_role("button", name="Send").click()
-    expect(freelancer_page.get_by_text("The CSV is attached to the brief.")).to_be_visible()
+    # One poll period (5 s) plus the request: longer than expect's default 5 s.
+    expect(freelancer_page.get_by_text("The CSV is attached to the brief.")).to_be_visible(timeout=15_000)
     freelancer_page.get_by_label("Your message").fill("Got it.")
     freelancer_page.get_by_role("button", name="Send").click()
     expect(client_page.get_by_text("Got it.")).to_be_visible()
