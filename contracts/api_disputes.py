@@ -52,12 +52,22 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class DisputeSerializer(serializers.ModelSerializer):
+    week_start = serializers.DateField(read_only=True, allow_null=True, help_text="A timesheet dispute's week.")
+    subject = serializers.SerializerMethodField(help_text="What is disputed: the milestone's title, or the week.")
+
+    def get_subject(self, dispute) -> str:
+        if dispute.milestone_id:
+            return dispute.milestone.title
+        return f"Hours of the week of {dispute.week_start:%d %b %Y}" if dispute.week_start else ""
+
     class Meta:
         model = Dispute
         fields = [
             "id",
             "contract",
             "milestone",
+            "week_start",
+            "subject",
             "opened_by_side",
             "reason",
             "amount_cents",

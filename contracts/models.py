@@ -379,8 +379,8 @@ class Timesheet(models.Model):
         Status.PAYMENT_FAILED: {Status.IN_REVIEW},
         Status.IN_REVIEW: {Status.APPROVED, Status.DISPUTED},
         Status.APPROVED: {Status.PAID},
-        # The undisputed part is released at the end of the review; the disputes work settles the rest.
-        Status.DISPUTED: set(),
+        # The undisputed part is released at the end of the review, the dispute settles the rest: then it is paid.
+        Status.DISPUTED: {Status.PAID},
         Status.PAID: set(),
     }
 

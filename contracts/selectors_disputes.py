@@ -1,11 +1,13 @@
 """Reads for disputes, scoped to the user asking: the contract's freelancer or a member of its organization (any
 role) sees a dispute; anyone else gets NotFound, so ids leak nothing."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.permissions import OrgPerm, organization_ids_with
-from contracts.models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, SettlementOffer
+from contracts.models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, SettlementOffer, Timesheet
 from kernel.errors import NotFound
+from kernel.refs import Kind
 
 
 def _party(user, prefix: str = "") -> Q:
@@ -14,11 +16,23 @@ def _party(user, prefix: str = "") -> Q:
     )
 
 
+def _timesheets_by_reference() -> QuerySet[Timesheet]:
+    """Timesheets with their reference ("timesheet:40", as kernel.refs.ref writes it) to match a dispute's subject."""
+    reference = Concat(Value(f"{Kind.TIMESHEET.value}:"), Cast("pk", CharField()), output_field=CharField())
+    return Timesheet.objects.annotate(reference=reference)
+
+
 def disputes_visible_to(user) -> QuerySet[Dispute]:
+    """The user's disputes; a timesheet's carries `week_start` (the disputed week; None on a milestone's)."""
     if not user.is_authenticated:
         return Dispute.objects.none()
-    return Dispute.objects.filter(_party(user)).select_related(
-        "contract", "contract__organization", "contract__freelancer", "milestone", "opened_by", "resolved_by"
+    week = _timesheets_by_reference().filter(reference=OuterRef("subject_reference")).values("week_start")[:1]
+    return (
+        Dispute.objects.filter(_party(user))
+        .select_related(
+            "contract", "contract__organization", "contract__freelancer", "milestone", "opened_by", "resolved_by"
+        )
+        .annotate(week_start=Subquery(week))
     )
 
 

@@ -33,7 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.permissions import OrgPerm
-from contracts.models import Contract, Timesheet
+from contracts.models import Contract, Dispute, Timesheet
 from contracts.services import invoices
 from contracts.services.contracts import (
     contract_pause_for_failed_charge,
@@ -290,12 +290,23 @@ def _record_failure(timesheet: Timesheet, *, detail: str, now: dt.datetime) -> N
     )
 
 
+def _dispute_settled(timesheet: Timesheet) -> bool:
+    reference = ref(Kind.TIMESHEET, timesheet.pk)
+    return Dispute.objects.filter(subject_reference=reference, status=Dispute.Status.RESOLVED).exists()
+
+
 def _escrow_expected():
-    """What each timesheet should hold in escrow, for the ledger check: what was charged and not yet released
-    (a disputed part stays until the disputes work settles it)."""
+    """What each timesheet should hold in escrow, for the ledger check: what was charged and neither released nor
+    refunded (a disputed part stays until its dispute settles it; then the client's part went back to the card)."""
+    refunded = {
+        pk_of(subject, Kind.TIMESHEET): client_cents
+        for subject, client_cents in Dispute.objects.filter(
+            milestone__isnull=True, status=Dispute.Status.RESOLVED
+        ).values_list("subject_reference", "client_cents")
+    }
     rows = Timesheet.objects.filter(charged_at__isnull=False).values_list("pk", "amount_cents", "released_cents")
     for pk, amount, released in rows.order_by("pk").iterator(chunk_size=2000):
-        yield ref(Kind.TIMESHEET, pk), amount - released
+        yield ref(Kind.TIMESHEET, pk), amount - released - refunded.get(pk, 0)
 
 
 saga.register(Kind.TIMESHEET, on_settled=_payment_settled, expected_escrow=_escrow_expected)
@@ -326,11 +337,14 @@ def timesheet_release(*, timesheet_id: int, now: dt.datetime) -> bool:
             idempotency_key=release_key(timesheet.pk),
             description=f"{contract.title}: week of {timesheet.week_start:%d %b %Y}",
         )
-    timesheet.released_cents, timesheet.released_at = amount, now
+    # A dispute settled already counted the freelancer's part of the held hours.
+    timesheet.released_cents, timesheet.released_at = timesheet.released_cents + amount, now
     timesheet.save(update_fields=["released_cents", "released_at", "updated_at"])
     if timesheet.status == S.IN_REVIEW:
         transition(timesheet, S.APPROVED, note="The review period ended without a dispute.")
         transition(timesheet, S.PAID, note=f"Released {format_money(amount, timesheet.currency)}.")
+    elif _dispute_settled(timesheet):
+        transition(timesheet, S.PAID, note=f"Released the undisputed {format_money(amount, timesheet.currency)}.")
     if amount:
         net, _ = fees.split_release(amount)
         available = (now + dt.timedelta(days=settings.SECURITY_HOLD_DAYS)).date()

@@ -9,8 +9,10 @@ goes back to the card first: the dispute is `settling` until the gateway confirm
 the dispute back to staff. A hold is reserved once per dispute and a dispute exists once per milestone (a database
 constraint), so a resolved dispute can never hold the same escrow again, whatever happens to the contract after.
 
-Hourly work: a client's dispute of a timesheet's hours in its review period is the same `_open` with the subject
-`ref(Kind.TIMESHEET, id)` and the week's amount; it waits for the hourly branch's Timesheet to reach main.
+Hourly work: a client's dispute of a timesheet's hours in its review period (contracts.services.timesheets) is the
+same `_open` with the subject `ref(Kind.TIMESHEET, id)` and the disputed hours' amount. The undisputed rest is
+released when the review ends; the resolution counts the freelancer's part in the week's released amount and the
+week is paid once both are done (whichever comes last).
 
 Locks: the contract row, then the milestone, then the dispute (the order milestone funding and contract_end use), so
 a dispute cannot open while the contract ends, and two resolutions racing settle once.
@@ -34,6 +36,7 @@ from contracts.models import (
     Milestone,
     Party,
     SettlementOffer,
+    Timesheet,
 )
 from contracts.services import score
 from contracts.services._common import notify_client, require_contract_client
@@ -180,6 +183,24 @@ def dispute_open_milestone(
     )
     transition(milestone, M.DISPUTED, actor=actor, note=reason)
     _add_evidence(dispute, actor=actor, side=side, text=evidence or reason, checked_files=checked)
+    return dispute
+
+
+def dispute_open_hours(*, actor, contract: Contract, timesheet: Timesheet, reason: str, now: dt.datetime) -> Dispute:
+    """The client's dispute of a week's hours (contracts.services.timesheets, under the contract and timesheet
+    locks, the timesheet already moved to disputed): the disputed amount is held at once, the freelancer told."""
+    dispute = _open(
+        contract=contract,
+        actor=actor,
+        side=Party.CLIENT,
+        subject=ref(Kind.TIMESHEET, timesheet.pk),
+        milestone=None,
+        amount_cents=timesheet.disputed_cents,
+        currency=timesheet.currency,
+        reason=reason,
+        now=now,
+    )
+    _add_evidence(dispute, actor=actor, side=Party.CLIENT, text=reason, checked_files=[])
     return dispute
 
 
@@ -463,6 +484,8 @@ def _settled(dispute: Dispute) -> None:
             transition(milestone, M.APPROVED, actor=actor, note=dispute.resolution_reason, approved_at=now)
         else:
             transition(milestone, M.REFUNDED, actor=actor, note=dispute.resolution_reason, refunded_at=now)
+    else:
+        _settle_hours(dispute, now=now)
     freelancer_id = dispute.contract.freelancer_id
     transaction.on_commit(lambda: score.job_success_refresh(freelancer_id=freelancer_id))
     agreed = dispute.resolution == Dispute.Resolution.AGREED
@@ -472,6 +495,16 @@ def _settled(dispute: Dispute) -> None:
         title=f"The dispute on “{dispute.contract.title}” is resolved: {dispute.get_resolution_display().lower()}",
         body=dispute.resolution_reason,
     )
+
+
+def _settle_hours(dispute: Dispute, *, now: dt.datetime) -> None:
+    """A timesheet's dispute is settled: the freelancer's part counts as released, and the week is paid if its
+    undisputed rest was released already (else the release at the end of the review finishes it)."""
+    timesheet = lock(Timesheet.objects.all(), pk=pk_of(dispute.subject_reference, Kind.TIMESHEET))
+    timesheet.released_cents += dispute.freelancer_cents
+    timesheet.save(update_fields=["released_cents", "updated_at"])
+    if timesheet.released_at is not None:
+        transition(timesheet, Timesheet.Status.PAID, actor=dispute.resolved_by, note=dispute.resolution_reason)
 
 
 def _execute(decided: tuple[Dispute, GatewayOperation | None]) -> Dispute:

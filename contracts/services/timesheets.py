@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from accounts.permissions import OrgPerm
 from contracts.models import Contract, TimeEntry, Timesheet
+from contracts.services import disputes
 from contracts.services._common import notify_client, require_contract_client, require_party
 from contracts.services.weeks import (
     DayTotal,
     Interval,
     amount_for,
     day_totals,
-    hours_label,
     week_start_of,
     zone_of,
 )
@@ -28,9 +28,7 @@ from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.money import format_money
 from kernel.refs import Kind, ref
 from kernel.transitions import lock, transition
-from messaging.services import notify
 from payments import fees
-from payments.services import saga
 
 S = Timesheet.Status
 
@@ -166,8 +164,8 @@ def current_week_start(now: dt.datetime | None = None) -> dt.date:
 @transaction.atomic
 def timesheet_dispute(*, actor, timesheet_id: int, minutes: int, reason: str, now: dt.datetime | None = None):
     """A client member who approves payments disputes `minutes` of a week's billable time (Monday to Friday
-    after it closed). Their amount is held in escrow (a saga hold) when the rest is released; the disputes work
-    settles the hold."""
+    after it closed): a dispute opens (contracts.services.disputes) and holds their amount in escrow, so the
+    release at the end of the review takes only the rest; the dispute's resolution settles the held part."""
     now = now or timezone.now()
     contract_id = Timesheet.objects.filter(pk=timesheet_id).values_list("contract_id", flat=True).first()
     contract = lock(Contract.objects.select_related("freelancer"), pk=contract_id)
@@ -195,31 +193,15 @@ def timesheet_dispute(*, actor, timesheet_id: int, minutes: int, reason: str, no
         disputed_cents=min(disputed, timesheet.amount_cents),
         dispute_reason=reason[:2000],
     )
-    # Frozen in escrow: the release at the end of the review cannot take it; the disputes work settles it.
-    saga.hold(
-        escrow_reference=contract.escrow_reference,
-        amount_cents=timesheet.disputed_cents,
-        currency=timesheet.currency,
-        reference=ref(Kind.TIMESHEET, timesheet.pk),
-        cause=f"{ref(Kind.TIMESHEET, timesheet.pk)}:disputed",
-        idempotency_key=f"{ref(Kind.TIMESHEET, timesheet.pk)}:dispute-hold",
-    )
+    # Frozen in escrow: the release at the end of the review cannot take it; the dispute settles it.
+    dispute = disputes.dispute_open_hours(actor=actor, contract=contract, timesheet=timesheet, reason=reason, now=now)
     held = timesheet.disputed_cents + fees.client_fee(timesheet.disputed_cents)
-    url = timesheet_url(timesheet)
-    notify(
-        user=contract.freelancer,
-        kind="timesheet_disputed",
-        title=f"{actor.display_name} disputed {hours_label(minutes)} h of the week of {timesheet.week_start:%d %b %Y}",
-        body=reason,
-        url=url,
-        reference=ref(Kind.TIMESHEET, timesheet.pk),
-    )
     notify_client(
         organization_id=contract.organization_id,
         perm=OrgPerm.APPROVE_PAYMENTS,
         kind="timesheet_disputed",
         title=f"Hours disputed on “{contract.title}”: {format_money(held, timesheet.currency)} held in escrow",
-        url=url,
+        url=disputes.dispute_url(dispute),
         reference=ref(Kind.TIMESHEET, timesheet.pk),
     )
     return timesheet

@@ -3,7 +3,9 @@
 payment_intent.succeeded / payment_failed settle the charge operation through the saga (what reconcile would
 do; a late success reopens a charge marked failed); refund.updated / refund.failed / charge.refund.updated settle
 a refund that was pending; charge.dispute.created records a chargeback entry against platform clearing (never
-taken back from a freelancer); charge.dispute.closed closes it (won: the money comes back); transfer.failed /
+taken back from a freelancer), unless it is an inquiry (status warning_*: no money was withdrawn), which is
+recorded only if charge.dispute.funds_withdrawn says it became one; charge.dispute.closed closes it (won: the money
+comes back); transfer.failed /
 payout.failed fail the payout, transfer.reversed returns what was reversed (all of it fails the payout).
 
 A signed event that is not the shape its type needs is refused with 400 (`malformed_event`), never a 500.
@@ -152,6 +154,9 @@ def _dispute_created(obj: dict) -> None:
         raise _malformed("a dispute needs an id and an amount above zero")
     if currency not in settings.PAYMENT_CURRENCIES:
         raise _malformed(f"currency {currency[:3]!r} is not one we take")
+    if _text(obj, "status").startswith("warning_"):
+        logger.info("card inquiry %s: no money withdrawn, nothing to book", dispute_id)
+        return
     if Chargeback.objects.filter(gateway_dispute_id=dispute_id).exists():
         return
     intent = _text(obj, "payment_intent")
@@ -230,6 +235,7 @@ _HANDLERS = {
     "refund.failed": _refund,
     "charge.refund.updated": _refund,
     "charge.dispute.created": _dispute_created,
+    "charge.dispute.funds_withdrawn": _dispute_created,
     "charge.dispute.closed": _dispute_closed,
     "transfer.failed": _transfer_failed,
     "transfer.reversed": _transfer_reversed,

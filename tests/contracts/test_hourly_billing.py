@@ -1,16 +1,27 @@
 """The billing cycle of hourly contracts with the clock at chosen instants, the ledger checked after each run."""
 
-import pytest
-from django.core.management import call_command
+import datetime as dt
 
-from contracts.models import BillingDocument, Contract, Timesheet
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Membership, Role
+from contracts.models import BillingDocument, Contract, Dispute, Timesheet
 from contracts.services import billing, time_entries
-from kernel.errors import DomainError
+from contracts.services import disputes as dispute_services
+from contracts.services.timesheets import timesheet_dispute
+from kernel.errors import DomainError, NotFound, PermissionDenied
+from kernel.refs import Kind, ref
 from messaging.models import Notification
-from payments.models import GatewayOperation, Hold, OperationStatus
+from payments import fees
+from payments.models import GatewayOperation, Hold, JournalEntry, OperationStatus
+from payments.services import saga
 from payments.services.holds import holds_release_matured
 from tests.contracts.hourly_fixtures import at, available, hourly_contract, ledger_ok, pending
-from tests.factories import PaymentMethodFactory
+from tests.factories import PaymentMethodFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -175,8 +186,6 @@ def test_one_contracts_failure_does_not_stop_the_others(organization, freelancer
 
 
 def test_disputed_hours_stay_in_escrow_and_the_rest_is_released(hourly, clock, members):
-    from contracts.services.timesheets import timesheet_dispute
-
     ten_hours(hourly, clock)
     clock("2026-12-07 00:15")
     billing.billing_run()
@@ -290,3 +299,131 @@ def test_a_charge_whose_answer_was_lost_is_finished_by_reconcile_and_the_week_go
     assert GatewayOperation.objects.filter(kind="charge").count() == 1
     assert BillingDocument.objects.filter(timesheet=sheet).count() == 2
     ledger_ok()
+
+
+# --- Disputed hours: a real dispute, resolved like a milestone's ---
+
+
+@pytest.fixture
+def staff(db):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["resolve_dispute", "view_dispute"]))
+    return user
+
+
+def in_review(hourly, clock) -> Timesheet:
+    ten_hours(hourly, clock)
+    clock("2026-12-07 00:15")
+    billing.billing_run()
+    clock("2026-12-09 12:00")
+    return Timesheet.objects.get(contract=hourly)
+
+
+def dispute_hours(actor, sheet, minutes=120):
+    return timesheet_dispute(actor=actor, timesheet_id=sheet.pk, minutes=minutes, reason="Tuesday was not agreed.")
+
+
+def test_disputing_hours_opens_a_dispute_for_the_client_only_in_review_and_once(hourly, clock, members):
+    sheet = in_review(hourly, clock)
+    with pytest.raises((NotFound, PermissionDenied)):
+        dispute_hours(hourly.freelancer, sheet)
+    with pytest.raises(PermissionDenied):
+        dispute_hours(members[Role.HIRING_MANAGER], sheet)
+    finance = members[Role.FINANCE]
+    Membership.objects.filter(user=finance).delete()  # removed from the organization
+    with pytest.raises(NotFound):
+        dispute_hours(finance, sheet)
+    assert not Dispute.objects.exists()
+
+    dispute_hours(members[Role.OWNER], sheet)
+    dispute = Dispute.objects.get()
+    assert (dispute.subject_reference, dispute.milestone, dispute.amount_cents) == (
+        ref(Kind.TIMESHEET, sheet.pk),
+        None,
+        8_000,
+    )
+    assert (dispute.opened_by_side, dispute.status) == ("client", "open")
+    assert dispute.respond_by == at("2026-12-09 12:00") + dt.timedelta(days=settings.DISPUTE_RESPONSE_DAYS)
+    assert (dispute.hold.amount_cents, dispute.hold.cause) == (8_000, ref(Kind.DISPUTE, dispute.pk))
+    assert Notification.objects.filter(user=hourly.freelancer, kind="dispute_opened").exists()
+    with pytest.raises(DomainError) as exc:
+        dispute_hours(members[Role.OWNER], sheet, minutes=60)
+    assert exc.value.code == "not_in_review"
+    assert Dispute.objects.count() == 1
+    ledger_ok()
+
+
+def test_hours_cannot_be_disputed_after_the_review(hourly, clock, members):
+    in_review(hourly, clock)
+    sheet = Timesheet.objects.get(contract=hourly)
+    clock("2026-12-12 00:10")
+    with pytest.raises(DomainError) as exc:
+        dispute_hours(members[Role.OWNER], sheet)
+    assert exc.value.code == "review_over"
+    assert not Dispute.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("resolution", "split", "to_freelancer"),
+    [("released", None, 8_000), ("refunded", None, 0), ("split", 3_000, 3_000)],
+)
+def test_each_resolution_of_disputed_hours_is_one_entry_and_the_week_ends_paid(
+    hourly, clock, members, staff, resolution, split, to_freelancer
+):
+    sheet = in_review(hourly, clock)
+    dispute_hours(members[Role.OWNER], sheet)
+    clock("2026-12-12 00:10")
+    billing.billing_run()  # the undisputed 240 released; the disputed 80 stays held
+    dispute = Dispute.objects.get()
+    resolved = dispute_services.dispute_resolve(
+        staff=staff, dispute_id=dispute.pk, resolution=resolution, freelancer_cents=split, reason="Per the logs."
+    )
+    assert (resolved.status, resolved.freelancer_cents, resolved.client_cents) == (
+        "resolved",
+        to_freelancer,
+        8_000 - to_freelancer,
+    )
+    assert JournalEntry.objects.filter(hold__dispute=dispute).count() == 1
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.released_cents) == ("paid", 24_000 + to_freelancer)
+    assert pending(hourly.freelancer) == 21_600 + to_freelancer - fees.freelancer_fee(to_freelancer)
+    assert saga.escrow_balance(escrow_reference=hourly.escrow_reference) == 0
+    ledger_ok()
+    assert billing.billing_run().released == 0  # nothing left to release, nothing released twice
+    ledger_ok()
+
+
+def test_a_settlement_agreed_during_the_review_is_finished_by_the_release(hourly, clock, members):
+    sheet = in_review(hourly, clock)
+    dispute_hours(members[Role.OWNER], sheet)
+    dispute = Dispute.objects.get()
+    offer = dispute_services.settlement_propose(actor=hourly.freelancer, dispute_id=dispute.pk, freelancer_cents=4_000)
+    dispute_services.settlement_accept(actor=members[Role.OWNER], dispute_id=dispute.pk, offer_id=offer.pk)
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.released_cents, sheet.released_at) == ("disputed", 4_000, None)
+    ledger_ok()
+    clock("2026-12-12 00:10")
+    assert billing.billing_run().released == 1
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.released_cents) == ("paid", 28_000)
+    assert pending(hourly.freelancer) == 28_000 - fees.freelancer_fee(24_000) - fees.freelancer_fee(4_000)
+    ledger_ok()
+
+
+def test_the_dispute_pages_and_api_show_the_disputed_week(client, hourly, clock, members):
+    sheet = in_review(hourly, clock)
+    dispute_hours(members[Role.OWNER], sheet)
+    dispute = Dispute.objects.get()
+    for user in (members[Role.OWNER], hourly.freelancer):
+        client.force_login(user)
+        page = client.get(reverse("contracts:dispute_detail", args=[dispute.pk])).content.decode()
+        assert "Hours of the week of 30 Nov 2026" in page and "Tuesday was not agreed." in page
+        assert "hours of the week of 30 Nov 2026" in client.get(reverse("contracts:dispute_list")).content.decode()
+        (row,) = client.get("/api/v1/disputes/").json()["results"]
+        assert (row["week_start"], row["subject"], row["milestone"]) == (
+            "2026-11-30",
+            "Hours of the week of 30 Nov 2026",
+            None,
+        )
+    client.force_login(UserFactory())
+    assert client.get(reverse("contracts:dispute_detail", args=[dispute.pk])).status_code == 404
