@@ -4,6 +4,7 @@ suspended user can neither sign in nor use the API token they had."""
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services.moderation import account_reinstate, account_suspend
@@ -39,6 +40,9 @@ def test_suspend_from_the_admin_audits_emails_and_locks_the_user_out(admin_clien
     user = UserFactory(email="target@example.test")
     token = _token(user)
     assert _api_me(token) == 200 and _login(user)
+    signed_in = Client()
+    signed_in.force_login(user)
+    assert signed_in.get(reverse("accounts:api_access")).status_code == 200
     changelist = "/admin/accounts/user/"
     # The action first asks for a reason; nothing happens without one.
     form = admin_client.post(changelist, {"action": "suspend_accounts", "_selected_action": [user.pk]})
@@ -62,6 +66,8 @@ def test_suspend_from_the_admin_audits_emails_and_locks_the_user_out(admin_clien
     assert _api_me(token) == 401
     assert APIClient().post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).status_code == 400
     assert not _login(user)
+    # A session opened before the suspension ends with it.
+    assert signed_in.get(reverse("accounts:api_access")).status_code == 302
 
 
 def test_reinstate_lets_the_user_back_in_with_a_new_token(admin_user):
