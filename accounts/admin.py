@@ -1,8 +1,12 @@
+"""Staff read accounts, profiles and organizations here; nothing is edited from the admin (so the rules the
+services keep, such as an organization's one owner, hold here too). Suspending and reinstating an account are
+actions that call accounts.services.moderation, which audits them and tells the user. Skills are the platform's
+own taxonomy and stay editable."""
+
 from allauth.account.models import EmailAddress
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db import models
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
 from accounts.models import (
     FreelancerProfile,
@@ -14,56 +18,73 @@ from accounts.models import (
     Skill,
     User,
 )
-from accounts.services.profiles import profile_refresh_utc_window
+from accounts.services.moderation import account_reinstate, account_suspend
+from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from kernel.errors import DomainError
 
 
-class EmailUserChangeForm(UserChangeForm):
-    class Meta(UserChangeForm.Meta):
-        model = User
-        fields = "__all__"
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea, max_length=2000, help_text="The user is e-mailed this reason.")
 
 
-class EmailUserCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
-        model = User
-        fields = ("email",)
-
-
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyTabularInline):
     model = Membership
-    extra = 0
-    autocomplete_fields = ["organization", "user"]
+    fields = ["organization", "user", "role", "created_at"]
+    readonly_fields = fields
 
 
-class EmailAddressInline(admin.TabularInline):
+class EmailAddressInline(ReadOnlyTabularInline):
     model = EmailAddress
-    extra = 0
     fields = ["email", "verified", "primary"]
+    readonly_fields = fields
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """Django's user admin with e-mail as the login (no username)."""
+class UserAdmin(ReadOnlyAdmin):
+    """Users are read here; staff suspend and reinstate them through accounts.services.moderation (audited)."""
 
-    form = EmailUserChangeForm
-    add_form = EmailUserCreationForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "date_joined"]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["last_login", "date_joined"]
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    fields = ["email", "first_name", "last_name", "is_active", "is_staff", "is_superuser", "last_login", "date_joined"]
+    readonly_fields = fields
     inlines = [EmailAddressInline, MembershipInline]
+    actions = ["suspend_accounts", "reinstate_accounts"]
 
-    def get_inlines(self, request, obj):
-        # The add page asks only for e-mail and password, like Django's own; addresses and memberships come after.
-        return self.inlines if obj else []
+    def _moderate(self, request, queryset, *, action: str, title: str, service) -> TemplateResponse | None:
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "users": queryset,
+                "title": title,
+                "action": action,
+                "opts": self.opts,
+            }
+            return TemplateResponse(request, "admin/accounts/moderate_accounts.html", context)
+        done = 0
+        for user in queryset:
+            try:
+                service(staff=request.user, user_id=user.pk, reason=form.cleaned_data["reason"])
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{user.email}: {exc.detail}", messages.WARNING)
+        self.message_user(request, f"{title}: {done} account(s).", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Suspend selected accounts (no login, no API token)")
+    def suspend_accounts(self, request, queryset):
+        return self._moderate(
+            request, queryset, action="suspend_accounts", title="Suspend accounts", service=account_suspend
+        )
+
+    @admin.action(description="Reinstate selected accounts")
+    def reinstate_accounts(self, request, queryset):
+        return self._moderate(
+            request, queryset, action="reinstate_accounts", title="Reinstate accounts", service=account_reinstate
+        )
 
 
 @admin.register(Skill)
@@ -74,39 +95,29 @@ class SkillAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class ProfileLanguageInline(admin.TabularInline):
+class ProfileLanguageInline(ReadOnlyTabularInline):
     model = ProfileLanguage
-    extra = 0
+    fields = ["code", "proficiency"]
+    readonly_fields = fields
 
 
-# Links typed without a scheme are https (Django 6's default, set now so forms behave the same after the upgrade).
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
-
-
-class PortfolioItemInline(admin.StackedInline):
+class PortfolioItemInline(ReadOnlyTabularInline):
     model = PortfolioItem
-    extra = 0
-    formfield_overrides = HTTPS_URLS
+    fields = ["title", "url", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(FreelancerProfile)
-class FreelancerProfileAdmin(admin.ModelAdmin):
+class FreelancerProfileAdmin(ReadOnlyAdmin):
     list_display = ["user", "headline", "hourly_rate_cents", "country", "timezone", "job_success_score", "updated_at"]
     list_filter = ["experience_level", "country", "timezone"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "headline", "overview"]
     list_select_related = ["user"]
-    autocomplete_fields = ["user", "skills"]
-    readonly_fields = ["work_utc_start_minute", "work_minutes", "job_success_score", "created_at", "updated_at"]
     inlines = [ProfileLanguageInline, PortfolioItemInline]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Staff may correct the zone or the hours: the stored UTC window must follow, as the profile page does.
-        profile_refresh_utc_window(obj)
 
 
 @admin.register(ProfileLanguage)
-class ProfileLanguageAdmin(admin.ModelAdmin):
+class ProfileLanguageAdmin(ReadOnlyAdmin):
     list_display = ["profile", "code", "proficiency"]
     list_filter = ["proficiency", "code"]
     search_fields = ["profile__user__email", "code"]
@@ -114,8 +125,7 @@ class ProfileLanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortfolioItem)
-class PortfolioItemAdmin(admin.ModelAdmin):
-    formfield_overrides = HTTPS_URLS
+class PortfolioItemAdmin(ReadOnlyAdmin):
     list_display = ["title", "profile", "url", "created_at"]
     list_filter = ["created_at"]
     search_fields = ["title", "description", "profile__user__email"]
@@ -123,11 +133,12 @@ class PortfolioItemAdmin(admin.ModelAdmin):
 
 
 class OrganizationMembershipInline(MembershipInline):
-    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ReadOnlyAdmin):
     list_display = ["name", "country", "timezone", "created_at"]
     list_filter = ["country", "timezone", "created_at"]
     search_fields = ["name", "memberships__user__email"]
@@ -135,19 +146,17 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "created_at"]
     search_fields = ["user__email", "organization__name"]
     list_select_related = ["user", "organization"]
-    autocomplete_fields = ["user", "organization"]
 
 
 @admin.register(OrganizationInvitation)
-class OrganizationInvitationAdmin(admin.ModelAdmin):
+class OrganizationInvitationAdmin(ReadOnlyAdmin):
     list_display = ["email", "organization", "role", "status", "invited_by", "created_at", "accepted_at"]
     list_filter = ["status", "role", "created_at"]
     search_fields = ["email", "organization__name", "invited_by__email"]
     list_select_related = ["organization", "invited_by"]
-    readonly_fields = ["token", "created_at", "accepted_at"]
-    autocomplete_fields = ["organization", "invited_by"]
+    exclude = ["token"]

@@ -19,8 +19,10 @@ from jobs.models import (
     ScreeningQuestion,
 )
 from jobs.search.index import job_reindex
+from kernel import audit
 from kernel.errors import DomainError, InvalidInput, PermissionDenied
 from kernel.permissions import require_access
+from kernel.refs import Kind, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from kernel.windows import UtcWindow, check_window, to_utc
@@ -214,8 +216,8 @@ def job_close(*, user, job_id: int, reason: str, note: str = "") -> Job:
 
 @transaction.atomic
 def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
-    """Moderation: staff close a job that breaks the rules; the client is told why."""
-    if not staff.is_staff:
+    """Moderation: staff close a job that breaks the rules; recorded in the audit trail; the client is told why."""
+    if not (staff.is_active and staff.is_staff):
         raise PermissionDenied()
     if not reason.strip():
         raise InvalidInput("reason_required", errors={"reason": "Say why the job is being closed."})
@@ -228,6 +230,7 @@ def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
         close_note=f"Closed by {settings.SITE_NAME} staff: {reason.strip()}"[:500],
         closed_at=timezone.now(),
     )
+    audit.record(actor=staff, action="job_closed", target=ref(Kind.JOB, job.pk), reason=reason.strip())
     for membership in Membership.objects.filter(organization_id=job.organization_id).select_related("user"):
         if role_allows(membership.role, OrgPerm.POST_JOBS):
             notify(
@@ -236,7 +239,7 @@ def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
                 title=f"Your job “{job.title}” was closed by our staff",
                 body=job.close_note,
                 url=reverse("jobs:detail", args=[job.pk]),
-                reference=f"job:{job.pk}",
+                reference=ref(Kind.JOB, job.pk),
             )
     return job
 

@@ -72,42 +72,52 @@ def test_admin_changelists_search_and_filter(admin_client, model):
     assert admin_client.get(f"/admin/accounts/{model}/", {"q": "example"}).status_code == 200
 
 
-def test_admin_user_pages_use_email(admin_client):
+def test_admin_user_and_profile_pages_are_read_only(admin_client):
     user = UserFactory(email="someone@example.test")
-    assert admin_client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
+    profile = FreelancerProfileFactory(user=user)
+    page = admin_client.get(f"/admin/accounts/user/{user.pk}/change/")
+    assert page.status_code == 200 and b"someone@example.test" in page.content
+    assert b'name="_save"' not in page.content
+    assert admin_client.get(f"/admin/accounts/freelancerprofile/{profile.pk}/change/").status_code == 200
+    # No adding, editing or deleting from the admin: Django answers 403 and nothing changes.
     response = admin_client.post(
         "/admin/accounts/user/add/",
+        {"email": "new@example.test", "password1": "a-good-long-password-1", "password2": "a-good-long-password-1"},
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(email="new@example.test").exists()
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", {"email": "x@example.test"})
+    assert response.status_code == 403
+    response = admin_client.post(f"/admin/accounts/freelancerprofile/{profile.pk}/change/", {"headline": "changed"})
+    assert response.status_code == 403
+    assert admin_client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"}).status_code == 403
+    user.refresh_from_db()
+    profile.refresh_from_db()
+    assert user.email == "someone@example.test" and profile.headline != "changed"
+
+
+def test_the_last_owner_cannot_be_demoted_from_the_admin(admin_client):
+    owner = MembershipFactory(role=Role.OWNER)
+    organization = owner.organization
+    response = admin_client.post(
+        f"/admin/accounts/membership/{owner.pk}/change/",
+        {"user": owner.user_id, "organization": organization.pk, "role": Role.MEMBER},
+    )
+    assert response.status_code == 403
+    # Nor through the organization's page and its membership inline.
+    response = admin_client.post(
+        f"/admin/accounts/organization/{organization.pk}/change/",
         {
-            "email": "new@example.test",
-            "password1": "a-good-long-password-1",
-            "password2": "a-good-long-password-1",
-            "usable_password": "true",
+            "name": organization.name,
+            "memberships-TOTAL_FORMS": 1,
+            "memberships-INITIAL_FORMS": 1,
+            "memberships-0-id": owner.pk,
+            "memberships-0-organization": organization.pk,
+            "memberships-0-user": owner.user_id,
+            "memberships-0-role": Role.MEMBER,
         },
     )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert User.objects.filter(email="new@example.test").exists()
-
-
-def test_admin_profile_edit_recomputes_the_utc_window(admin_client):
-    profile = FreelancerProfileFactory(timezone="UTC")
-    data = {
-        "user": profile.user.pk,
-        "headline": "h",
-        "overview": "",
-        "hourly_rate_cents": 5000,
-        "currency": "USD",
-        "country": "IN",
-        "timezone": "Asia/Kolkata",
-        "work_start": "09:00",
-        "work_end": "17:00",
-        "availability_hours_per_week": 40,
-        "experience_level": "expert",
-        "languages-TOTAL_FORMS": 0,
-        "languages-INITIAL_FORMS": 0,
-        "portfolio_items-TOTAL_FORMS": 0,
-        "portfolio_items-INITIAL_FORMS": 0,
-    }
-    response = admin_client.post(f"/admin/accounts/freelancerprofile/{profile.pk}/change/", data)
-    assert response.status_code == 302, response.content.decode()[:3000]
-    profile.refresh_from_db()
-    assert profile.work_utc_start_minute == 210
+    assert response.status_code == 403
+    assert admin_client.post(f"/admin/accounts/membership/{owner.pk}/delete/", {"post": "yes"}).status_code == 403
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER
