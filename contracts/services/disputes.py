@@ -501,7 +501,7 @@ def _settle_hours(dispute: Dispute, *, now: dt.datetime) -> None:
     """A timesheet's dispute is settled: the freelancer's part counts as released, and the week is paid if its
     undisputed rest was released already (else the release at the end of the review finishes it)."""
     timesheet = lock(Timesheet.objects.all(), pk=pk_of(dispute.subject_reference, Kind.TIMESHEET))
-    timesheet.released_cents += dispute.freelancer_cents
+    timesheet.released_cents += dispute.freelancer_cents or 0  # set by every resolution; None only before one
     timesheet.save(update_fields=["released_cents", "updated_at"])
     if timesheet.released_at is not None:
         transition(timesheet, Timesheet.Status.PAID, actor=dispute.resolved_by, note=dispute.resolution_reason)

@@ -272,7 +272,13 @@ def _escrow_expected():
         yield ref(Kind.MILESTONE, pk), amount if status in Milestone.IN_ESCROW else 0
 
 
-saga.register(Kind.MILESTONE, on_settled=_payment_settled, expected_escrow=_escrow_expected)
+def _lock_for_settling(reference: str) -> Milestone:
+    return _milestone_for_update(pk_of(reference, Kind.MILESTONE))
+
+
+saga.register(
+    Kind.MILESTONE, on_settled=_payment_settled, expected_escrow=_escrow_expected, lock_first=_lock_for_settling
+)
 
 
 @transaction.atomic

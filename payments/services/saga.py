@@ -99,15 +99,25 @@ EscrowExpectation = Callable[[], Iterable[tuple[str, int]]]
 class _Registration:
     on_settled: SettledCallback
     expected_escrow: EscrowExpectation | None
+    lock_first: Callable[[str], object] | None
 
 
 _registry: dict[Kind, _Registration] = {}
 
 
-def register(kind: Kind, *, on_settled: SettledCallback, expected_escrow: EscrowExpectation | None = None) -> None:
+def register(
+    kind: Kind,
+    *,
+    on_settled: SettledCallback,
+    expected_escrow: EscrowExpectation | None = None,
+    lock_first: Callable[[str], object] | None = None,
+) -> None:
     """Finish the business side of `kind`'s references with `on_settled(op)` when one of their operations
-    settles; `expected_escrow()` yields (reference, cents) for the ledger check. One registration per kind."""
-    _registry[Kind(kind)] = _Registration(on_settled, expected_escrow)
+    settles; `expected_escrow()` yields (reference, cents) for the ledger check. `lock_first(reference)` locks the
+    caller's row: settlement takes it before the operation's and the accounts', the order in which a caller
+    begins an operation under that lock, so a settlement and a new request on the same row cannot deadlock.
+    One registration per kind."""
+    _registry[Kind(kind)] = _Registration(on_settled, expected_escrow, lock_first)
 
 
 def escrow_expectations() -> dict[Kind, EscrowExpectation]:
@@ -373,6 +383,11 @@ def _failure_error(op: GatewayOperation) -> DomainError:
 
 
 def _locked_operation(operation_id: int) -> GatewayOperation:
+    """The operation locked for settling, after its caller's row (see `register`)."""
+    reference = GatewayOperation.objects.filter(pk=operation_id).values_list("reference", flat=True).first()
+    registration = _registration(reference) if reference else None
+    if registration is not None and registration.lock_first is not None:
+        registration.lock_first(reference)
     return lock(GatewayOperation.objects.select_related("escrow_account", "hold__account", "actor"), pk=operation_id)
 
 
