@@ -39,7 +39,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = ["id", "side", "author_name", "text", "files", "created_at"]
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class SettlementOfferSerializer(serializers.ModelSerializer):
     class Meta:
         model = SettlementOffer
         fields = ["id", "side", "freelancer_cents", "client_cents", "note", "status", "created_at", "answered_at"]
@@ -87,7 +87,7 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 class DisputeDetailSerializer(DisputeSerializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
-    offers = OfferSerializer(many=True, read_only=True)
+    offers = SettlementOfferSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
 
     class Meta(DisputeSerializer.Meta):
@@ -105,7 +105,7 @@ class EvidenceInputSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
-class OfferInputSerializer(serializers.Serializer):
+class SettlementOfferInputSerializer(serializers.Serializer):
     freelancer_cents = CentsField(min_cents=0)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -160,18 +160,18 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OfferInputSerializer, responses={201: OfferSerializer, **ERRORS})
+    @extend_schema(request=SettlementOfferInputSerializer, responses={201: SettlementOfferSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def offers(self, request, pk=None):
         """Propose a split of the held amount: the freelancer's part in cents, the client gets the rest."""
-        data = _validated(OfferInputSerializer, request)
+        data = _validated(SettlementOfferInputSerializer, request)
         offer = dispute_services.settlement_propose(
             actor=request.user,
             dispute_id=self.get_object().pk,
             freelancer_cents=data["freelancer_cents"],
             note=data["note"],
         )
-        return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
+        return Response(SettlementOfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=None, parameters=[IDEMPOTENCY_KEY_PARAMETER], responses={200: DisputeDetailSerializer, **ERRORS}
@@ -184,10 +184,10 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         dispute_services.settlement_accept(actor=request.user, dispute_id=dispute.pk, offer_id=int(offer_id))
         return self._detail(dispute.pk)
 
-    @extend_schema(request=None, responses={200: OfferSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: SettlementOfferSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path=r"offers/(?P<offer_id>\d+)/decline")
     def decline(self, request, pk=None, offer_id=None):
         offer = dispute_services.settlement_decline(
             actor=request.user, dispute_id=self.get_object().pk, offer_id=int(offer_id)
         )
-        return Response(OfferSerializer(offer).data)
+        return Response(SettlementOfferSerializer(offer).data)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kernel.errors import DomainError, NotFound
@@ -76,6 +77,7 @@ def allowed_transitions(obj: Any, actor) -> set[str]:
     return possible & set(rule(obj, actor)) if rule else possible
 
 
+@extend_schema_field(serializers.ListField(child=serializers.CharField(), read_only=True))
 class AllowedTransitionsField(serializers.Field):
     """Read-only API field: the sorted statuses the requesting user may move this object to now."""
 
