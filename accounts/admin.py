@@ -4,8 +4,7 @@ actions that call accounts.services.moderation, which audits them and tells the 
 own taxonomy and stay editable."""
 
 from allauth.account.models import EmailAddress
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.template.response import TemplateResponse
 
 from accounts.models import (
@@ -18,13 +17,8 @@ from accounts.models import (
     Skill,
     User,
 )
-from accounts.services.moderation import account_reinstate, account_suspend
-from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline
-from kernel.errors import DomainError
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea, max_length=2000, help_text="The user is e-mailed this reason.")
+from accounts.services.moderation import account_reinstate, account_suspend, profile_hide, profile_restore
+from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
 
 
 class MembershipInline(ReadOnlyTabularInline):
@@ -52,39 +46,25 @@ class UserAdmin(ReadOnlyAdmin):
     inlines = [EmailAddressInline, MembershipInline]
     actions = ["suspend_accounts", "reinstate_accounts"]
 
-    def _moderate(self, request, queryset, *, action: str, title: str, service) -> TemplateResponse | None:
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "form": form,
-                "users": queryset,
-                "title": title,
-                "action": action,
-                "opts": self.opts,
-            }
-            return TemplateResponse(request, "admin/accounts/moderate_accounts.html", context)
-        done = 0
-        for user in queryset:
-            try:
-                service(staff=request.user, user_id=user.pk, reason=form.cleaned_data["reason"])
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{user.email}: {exc.detail}", messages.WARNING)
-        self.message_user(request, f"{title}: {done} account(s).", messages.SUCCESS)
-        return None
+    def _moderate(self, request, queryset, *, title: str, service) -> TemplateResponse | None:
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            title=title,
+            explanation="Each user is e-mailed the reason.",
+            reason_help="The user is e-mailed this reason.",
+            describe=lambda user: user.email,
+            apply=lambda user, data: service(staff=request.user, user_id=user.pk, reason=data["reason"]),
+        )
 
     @admin.action(description="Suspend selected accounts (no login, no API token)")
     def suspend_accounts(self, request, queryset):
-        return self._moderate(
-            request, queryset, action="suspend_accounts", title="Suspend accounts", service=account_suspend
-        )
+        return self._moderate(request, queryset, title="Suspend accounts", service=account_suspend)
 
     @admin.action(description="Reinstate selected accounts")
     def reinstate_accounts(self, request, queryset):
-        return self._moderate(
-            request, queryset, action="reinstate_accounts", title="Reinstate accounts", service=account_reinstate
-        )
+        return self._moderate(request, queryset, title="Reinstate accounts", service=account_reinstate)
 
 
 @admin.register(Skill)
@@ -109,11 +89,44 @@ class PortfolioItemInline(ReadOnlyTabularInline):
 
 @admin.register(FreelancerProfile)
 class FreelancerProfileAdmin(ReadOnlyAdmin):
-    list_display = ["user", "headline", "hourly_rate_cents", "country", "timezone", "job_success_score", "updated_at"]
-    list_filter = ["experience_level", "country", "timezone"]
+    list_display = ["user", "headline", "hourly_rate_cents", "country", "job_success_score", "hidden_at", "updated_at"]
+    list_filter = ["experience_level", "hidden_at", "country", "timezone"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "headline", "overview"]
     list_select_related = ["user"]
     inlines = [ProfileLanguageInline, PortfolioItemInline]
+    actions = ["hide_profiles", "restore_profiles"]
+
+    def _moderate(self, request, queryset, *, title: str, explanation: str, service) -> TemplateResponse | None:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("user"),
+            title=title,
+            explanation=explanation,
+            reason_help="The freelancer is e-mailed this reason and sees it on their profile page.",
+            describe=lambda profile: f"{profile.user.email}: {profile.headline}",
+            apply=lambda profile, data: service(staff=request.user, profile_id=profile.pk, reason=data["reason"]),
+        )
+
+    @admin.action(description="Hide selected profiles from search and public pages")
+    def hide_profiles(self, request, queryset):
+        return self._moderate(
+            request,
+            queryset,
+            title="Hide profiles",
+            explanation="Clients can no longer find or open these profiles; the accounts keep working.",
+            service=profile_hide,
+        )
+
+    @admin.action(description="Restore selected hidden profiles")
+    def restore_profiles(self, request, queryset):
+        return self._moderate(
+            request,
+            queryset,
+            title="Restore profiles",
+            explanation="These profiles are shown in search and on their public pages again.",
+            service=profile_restore,
+        )
 
 
 @admin.register(ProfileLanguage)

@@ -135,6 +135,10 @@ class FreelancerProfile(models.Model):
     )
     # Computed from contract outcomes by the contracts app; never set by hand (not editable in any form).
     job_success_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # Hidden by staff for breaking the rules (accounts.services.moderation): out of every public page and search
+    # until restored; the owner still sees it, with the reason.
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hidden_reason = models.TextField(max_length=2000, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -77,10 +77,16 @@ def skills_search(*, q: str = "", category: str = "") -> QuerySet[Skill]:
     return skills.order_by("name")
 
 
+def shown_to_public(prefix: str = "") -> Q:
+    """A profile the public may see: its account is active (not suspended) and staff have not hidden it.
+    `prefix` reaches the profile from another model ("profile__" from the talent index)."""
+    return Q(**{f"{prefix}user__is_active": True, f"{prefix}hidden_at__isnull": True})
+
+
 def public_profiles(*, skill: str = "", country: str = "") -> QuerySet[FreelancerProfile]:
     """Freelancer profiles anyone may see, with what a public page or list shows."""
     profiles = (
-        FreelancerProfile.objects.filter(user__is_active=True)
+        FreelancerProfile.objects.filter(shown_to_public())
         .select_related("user")
         .prefetch_related(
             "skills",
@@ -97,8 +103,12 @@ def public_profiles(*, skill: str = "", country: str = "") -> QuerySet[Freelance
 
 
 def portfolio_items_visible_to(user) -> QuerySet[PortfolioItem]:
-    """Portfolio items are as public as their profile: anyone may see those of active freelancers."""
-    return PortfolioItem.objects.filter(profile__user__is_active=True)
+    """Portfolio items are as public as their profile (anyone sees those of profiles shown to the public); their
+    owner always sees their own."""
+    visible = shown_to_public("profile__")
+    if user.is_authenticated:
+        visible |= Q(profile__user=user)
+    return PortfolioItem.objects.filter(visible)
 
 
 def public_profile(profile_id: int) -> FreelancerProfile:

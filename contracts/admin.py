@@ -3,7 +3,6 @@ the services (approval, refund, disputes), never by editing a row."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 
 from contracts.models import (
     TERMS_FIELDS,
@@ -29,9 +28,8 @@ from contracts.models import (
     WeeklyUpdate,
 )
 from contracts.services import disputes as dispute_services
-from kernel.admin import ReadOnlyTabularInline
-from kernel.errors import DomainError
-from kernel.money import MoneyField
+from kernel.admin import ReadOnlyTabularInline, action_with_reason
+from kernel.money import MoneyField, format_money
 
 # Offers and contracts are both looked up by their title or by either party.
 PARTY_SEARCH_FIELDS = (
@@ -268,33 +266,25 @@ class DisputeAdmin(NoAddNoDelete, admin.ModelAdmin):
         if form_class is DisputeSplitForm and queryset.count() != 1:
             self.message_user(request, "Split one dispute at a time: the amounts are its own.", messages.WARNING)
             return None
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "form": form,
-                "disputes": queryset,
-                "action": request.POST.get("action", ""),
-                "opts": self.opts,
-            }
-            return TemplateResponse(request, "admin/contracts/resolve_disputes.html", context)
-        resolved = 0
-        for dispute in queryset:
-            try:
-                dispute_services.dispute_resolve(
-                    staff=request.user,
-                    dispute_id=dispute.pk,
-                    resolution=resolution,
-                    freelancer_cents=form.cleaned_data.get("freelancer_amount"),
-                    reason=form.cleaned_data["reason"],
-                )
-                resolved += 1
-            except DomainError as exc:
-                self.message_user(request, f"Dispute #{dispute.pk}: {exc.detail}", messages.ERROR)
-        if resolved:
-            self.message_user(request, f"Resolved {resolved} dispute(s).", messages.SUCCESS)
-        return None
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            title=title,
+            explanation="Each resolution settles the held money in one ledger entry and tells both parties why.",
+            form_class=form_class,
+            describe=lambda dispute: (
+                f"Dispute #{dispute.pk}: {dispute.contract.title}, "
+                f"{format_money(dispute.amount_cents, dispute.currency)} held ({dispute.get_status_display().lower()})"
+            ),
+            apply=lambda dispute, data: dispute_services.dispute_resolve(
+                staff=request.user,
+                dispute_id=dispute.pk,
+                resolution=resolution,
+                freelancer_cents=data.get("freelancer_amount"),
+                reason=data["reason"],
+            ),
+        )
 
     @admin.action(description="Release the held money to the freelancer")
     def release_to_freelancer(self, request, queryset):

@@ -1,9 +1,7 @@
 """Staff moderate jobs and proposals here: read everything, and close a job that breaks the rules through the
 jobs service (with a written reason the client sees). Nothing else changes from the admin."""
 
-from django import forms
-from django.contrib import admin, messages
-from django.template.response import TemplateResponse
+from django.contrib import admin
 
 from jobs.models import (
     Invitation,
@@ -18,12 +16,7 @@ from jobs.models import (
     TalentIndex,
 )
 from jobs.services.jobs import job_close_by_staff
-from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline
-from kernel.errors import DomainError
-
-
-class ModerationReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea, max_length=400, help_text="The client sees this reason.")
+from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
 
 
 class ScreeningQuestionInline(ReadOnlyTabularInline):
@@ -51,19 +44,16 @@ class JobAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Close selected jobs for breaking the rules")
     def close_for_rule_violation(self, request, queryset):
-        form = ModerationReasonForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {**self.admin_site.each_context(request), "form": form, "jobs": queryset, "opts": self.opts}
-            return TemplateResponse(request, "admin/jobs/close_for_rule_violation.html", context)
-        closed = 0
-        for job in queryset:
-            try:
-                job_close_by_staff(staff=request.user, job_id=job.pk, reason=form.cleaned_data["reason"])
-                closed += 1
-            except DomainError as exc:
-                self.message_user(request, f"{job.title}: {exc.detail}", messages.WARNING)
-        self.message_user(request, f"Closed {closed} job(s).", messages.SUCCESS)
-        return None
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            title="Close jobs for breaking the rules",
+            explanation="These jobs will be closed and take no more proposals. Their clients are told why.",
+            reason_help="The client sees this reason.",
+            describe=lambda job: f"{job.title} ({job.organization})",
+            apply=lambda job, data: job_close_by_staff(staff=request.user, job_id=job.pk, reason=data["reason"]),
+        )
 
 
 @admin.register(Invitation)

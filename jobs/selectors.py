@@ -7,6 +7,7 @@ from accounts.permissions import OrgPerm, may, organization_ids_with
 from jobs.models import Invitation, Job, JobAttachment, Proposal, ProposalAttachment, SavedSearch, ScreeningQuestion
 from jobs.search.query import overlap_minutes_expression
 from kernel.windows import UtcWindow, overlap_minutes
+from messaging.reports import Reported
 
 PROPOSAL_SORTS = {
     "newest": ("-created_at", "-id"),
@@ -196,3 +197,17 @@ def default_timezone_of(user) -> str:
         .first()
     )
     return zone or "UTC"
+
+
+def job_as_reported(user, pk: int) -> Reported | None:
+    """A job as someone reporting it sees it (messaging.reports): only a job they can see; their own
+    organization's jobs are their own."""
+    job = jobs_visible_to(user).filter(pk=pk).select_related("created_by").first()
+    if job is None:
+        return None
+    return Reported(
+        title=f"the job “{job.title}”",
+        text=job.description,
+        author=job.created_by,
+        own=job.organization_id in organization_ids_with(user, OrgPerm.VIEW),
+    )

@@ -1,8 +1,13 @@
 """Admin building blocks (staff read what the services wrote; changes go through services, as moderation
 actions), and the kernel's own tables: the outbox and the audit trail, neither edited by hand."""
 
-from django.contrib import admin
+from collections.abc import Callable
 
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from kernel.errors import DomainError
 from kernel.models import AuditEntry, OutboxMessage
 
 
@@ -26,6 +31,51 @@ class ReadOnlyTabularInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+
+
+def action_with_reason(
+    model_admin: admin.ModelAdmin,
+    request,
+    queryset,
+    *,
+    title: str,
+    explanation: str,
+    apply: Callable[[object, dict], object],
+    reason_help: str = "",
+    form_class: type[forms.Form] = ReasonForm,
+    describe: Callable[[object], str] = str,
+) -> TemplateResponse | None:
+    """An admin action that first asks for a written reason (on a page listing what it will act on), then calls
+    `apply(row, cleaned_data)` for each selected row. A refusal (DomainError) is shown for its row; the others go
+    on. The service behind `apply` checks the staff member's permission and writes the audit row."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if reason_help:
+        form.fields["reason"].help_text = reason_help
+    if not form.is_valid():
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "explanation": explanation,
+            "form": form,
+            "rows": [(row.pk, describe(row)) for row in queryset],
+            "action": request.POST.get("action", ""),
+            "opts": model_admin.opts,
+        }
+        return TemplateResponse(request, "admin/action_with_reason.html", context)
+    done = 0
+    for row in queryset:
+        try:
+            apply(row, form.cleaned_data)
+            done += 1
+        except DomainError as exc:
+            model_admin.message_user(request, f"{describe(row)}: {exc.detail}", messages.ERROR)
+    if done:
+        model_admin.message_user(request, f"{title}: done for {done}.", messages.SUCCESS)
+    return None
 
 
 @admin.register(AuditEntry)

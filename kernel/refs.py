@@ -5,6 +5,8 @@ Build and read them only here, so a kind is spelled one way everywhere."""
 
 from enum import StrEnum
 
+MAX_PK = 2**63 - 1  # the largest id a row can have (a 64-bit key): anything larger names nothing
+
 
 class Kind(StrEnum):
     CONTRACT = "contract"
@@ -32,7 +34,7 @@ def ref(kind: Kind | str, pk: int) -> str:
 def parse_ref(reference: str) -> tuple[Kind, int] | None:
     """ "milestone:12" → (Kind.MILESTONE, 12); None for anything that is not a reference of a known kind."""
     kind, _, pk = reference.partition(":")
-    if kind not in Kind._value2member_map_ or not pk.isascii() or not pk.isdigit():
+    if kind not in Kind._value2member_map_ or not pk.isascii() or not pk.isdigit() or int(pk) > MAX_PK:
         return None
     return Kind(kind), int(pk)
 

@@ -376,6 +376,7 @@ MAX_SUBMISSION_FILES = env.int("MAX_SUBMISSION_FILES", default=5)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 MESSAGE_EMAIL_AFTER_MINUTES = env.int("MESSAGE_EMAIL_AFTER_MINUTES", default=10)
 MESSAGES_PER_MINUTE = env.int("MESSAGES_PER_MINUTE", default=30)
+REPORTS_PER_DAY = env.int("REPORTS_PER_DAY", default=20)
 MAX_MESSAGE_FILES = env.int("MAX_MESSAGE_FILES", default=5)
 CELERY_BEAT_SCHEDULE["kernel-outbox-drain"] = {"task": "kernel.tasks.outbox_drain", "schedule": timedelta(seconds=30)}
 # --- Feedback, the job success score and disputes (contracts/services/feedback.py, score.py, disputes.py) ---

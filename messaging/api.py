@@ -1,5 +1,5 @@
 """/api/v1/ for messaging: the conversations you may read, their messages, read state, direct conversations,
-your notifications and your e-mail preferences. Same services and selectors as the pages."""
+your notifications, your e-mail preferences and your reports to staff. Same services and selectors as the pages."""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 from kernel.errors import NotFound
 from kernel.files import FileUrlField
 from kernel.pagination import CappedLimitOffsetPagination
-from kernel.refs import Kind, parse_ref
+from kernel.refs import MAX_PK, Kind, parse_ref
 from messaging import kinds, selectors, services
-from messaging.models import Conversation, Message, Notification
+from messaging.models import Conversation, Message, Notification, Report
 
 ERROR = inline_serializer("MessagingError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 ID_PATTERN = "[0-9]{1,18}"
@@ -199,3 +199,57 @@ class NotificationPreferencesView(APIView):
         return Response(self._body(email))
 
     patch = put
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    target_id = serializers.SerializerMethodField()
+    subject = serializers.CharField(source="subject_title")
+    status = serializers.SerializerMethodField(help_text="`open` until staff have looked at it, then `reviewed`.")
+
+    class Meta:
+        model = Report
+        fields = ["id", "kind", "target_id", "subject", "category", "reason", "status", "created_at", "resolved_at"]
+        read_only_fields = fields
+
+    def get_kind(self, report) -> str:
+        return report.target.partition(":")[0]
+
+    def get_target_id(self, report) -> int:
+        return int(report.target.partition(":")[2])
+
+    def get_status(self, report) -> str:
+        return "open" if report.is_open else "reviewed"
+
+
+class ReportInputSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=20, help_text="`job`, `profile` or `message`.")
+    target_id = serializers.IntegerField(min_value=1, max_value=MAX_PK)
+    category = serializers.ChoiceField(choices=Report.Category.choices)
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Report a job, a profile or a message you can see to staff, and follow your reports. You are told (a
+    notification) when staff have reviewed one; what they did to someone else's account is not shown."""
+
+    serializer_class = ReportSerializer
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Report.objects.none()
+        return selectors.reports_of(self.request.user)
+
+    @extend_schema(request=ReportInputSerializer, responses={201: ReportSerializer, 400: ERROR, 404: ERROR, 409: ERROR})
+    def create(self, request):
+        data = ReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_create(
+            reporter=request.user,
+            kind=data.validated_data["kind"],
+            target_id=data.validated_data["target_id"],
+            category=data.validated_data["category"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)

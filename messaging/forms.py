@@ -3,6 +3,7 @@ from django.conf import settings
 
 from kernel.uploads import ALLOWED_TYPES_TEXT, MultipleFileField
 from messaging.kinds import groups
+from messaging.models import Report
 
 
 class MessageForm(forms.Form):
@@ -17,7 +18,15 @@ class MessageForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    reason = forms.CharField(label="What is wrong with this message?", max_length=2000)
+    target = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    next = forms.CharField(widget=forms.HiddenInput, max_length=500, required=False)
+    category = forms.ChoiceField(label="What is wrong?", choices=[("", "Choose…"), *Report.Category.choices])
+    reason = forms.CharField(
+        label="Tell staff what you saw",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Staff read this; the person you report does not see who reported them.",
+    )
 
 
 class PreferencesForm(forms.Form):

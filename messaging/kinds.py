@@ -107,6 +107,9 @@ _ALL = [
     # Messages and moderation
     NotificationKind("new_message", "New message", "Messages", _CONVERSATION, Email.IF_UNREAD),
     NotificationKind("message_removed", "Message removed by staff", "Messages", _CONVERSATION),
+    # Safety: reports and warnings
+    NotificationKind("report_reviewed", "Your report was reviewed", "Safety", email_default=False),
+    NotificationKind("moderation_warning", "Warning from staff", "Safety"),
 ]
 
 KINDS: dict[str, NotificationKind] = {kind.key: kind for kind in _ALL}

@@ -153,16 +153,62 @@ class MessageAttachment(StoredFile):
     file = models.FileField(upload_to=RandomName("messages"))
 
 
-class MessageReport(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+class Report(models.Model):
+    """Someone told staff that a job, a profile or a message breaks the rules. `target` is its reference
+    (`kernel.refs`: "job:12"); what it said and who is answerable for it are copied when it is reported, so staff
+    judge what the reporter saw even if it is edited later. Staff close every open report on a target at once, with
+    one outcome (`messaging.services.report_resolve`)."""
+
+    class Category(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        SCAM = "scam", "Fraud, or asking to pay outside the site"
+        ABUSE = "abuse", "Harassment, hate or threats"
+        INAPPROPRIATE = "inappropriate", "Inappropriate or offensive content"
+        FAKE = "fake", "Fake identity or stolen work"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        HIDDEN = "hidden", "Content hidden"
+        WARNED = "warned", "Author warned"
+        SUSPENDED = "suspended", "Author suspended"
+        DISMISSED = "dismissed", "Dismissed: no rule broken"
+
+    ALLOWED = {Status.OPEN: {Status.HIDDEN, Status.WARNED, Status.SUSPENDED, Status.DISMISSED}}
+
+    target = models.CharField(max_length=40)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made")
+    category = models.CharField(max_length=20, choices=Category.choices)
     reason = models.TextField(max_length=2000)
+    subject_title = models.CharField(max_length=200)
+    subject_text = models.TextField(max_length=10_000, blank=True)
+    subject_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="message_report_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "reporter"], condition=models.Q(status="open"), name="report_open_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["target"], name="report_target_idx"),
+            models.Index(fields=["created_at"], condition=models.Q(status="open"), name="report_open_queue_idx"),
+        ]
+        permissions = [("moderate_reports", "Can act on reports: hide, warn, suspend, dismiss")]
 
     def __str__(self):
-        return f"report on message {self.message_id}"
+        return f"report {self.pk} on {self.target}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -10,7 +10,12 @@ from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Su
 from django.db.models.functions import Substr
 
 from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, organization_ids_with
-from messaging.models import Conversation, ConversationParticipant, Message, MessageAttachment, Notification
+from accounts.selectors import public_profile
+from kernel.errors import NotFound
+from kernel.refs import MAX_PK
+from messaging import reports
+from messaging.models import Conversation, ConversationParticipant, Message, MessageAttachment, Notification, Report
+from messaging.reports import Reported
 
 User = get_user_model()
 
@@ -118,3 +123,48 @@ def message_attachments_readable_by(user) -> QuerySet[MessageAttachment]:
     those of a removed message, nor of someone else's held-back one."""
     seen = Q(message__status=Message.Status.VISIBLE) | Q(message__sender=user, message__status=Message.Status.HELD)
     return MessageAttachment.objects.filter(seen, message__conversation__in=conversations_of(user).values("pk"))
+
+
+# --- What a user can report (messaging.reports) ---
+
+
+def reportable_for(user, kind: str, pk: int) -> Reported | None:
+    """What `user` would report as `kind` `pk`, or None if it does not exist for them. LookupError for a kind
+    that cannot be reported."""
+    reportable = reports.reportable(kind)
+    if not user.is_authenticated or not 0 < pk <= MAX_PK:
+        return None
+    return reportable.find(user, pk)
+
+
+def message_as_reported(user, pk: int) -> Reported | None:
+    message = Message.objects.select_related("sender", "conversation").filter(pk=pk, status=Message.Status.VISIBLE)
+    found = message.first()
+    if found is None or not may_read(user, found.conversation_id):
+        return None
+    sender = found.sender
+    name = sender.display_name if sender else "a deleted account"
+    return Reported(
+        title=f"a message from {name} in “{found.conversation.title}”",
+        text=found.body,
+        author=sender,
+        own=sender is not None and sender.pk == user.pk,
+    )
+
+
+def profile_as_reported(user, pk: int) -> Reported | None:
+    try:
+        profile = public_profile(pk)
+    except NotFound:
+        return None
+    return Reported(
+        title=f"the profile of {profile.user.display_name}",
+        text=f"{profile.headline}\n\n{profile.overview}",
+        author=profile.user,
+        own=profile.user_id == user.pk,
+    )
+
+
+def reports_of(user) -> QuerySet[Report]:
+    """The reports a user made (what staff decided about someone else is not theirs to read)."""
+    return Report.objects.filter(reporter=user).order_by("-created_at", "-id")

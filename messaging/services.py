@@ -13,13 +13,15 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import FreelancerProfile
 from accounts.permissions import OrgPerm
+from accounts.services.moderation import account_suspend, profile_hide
 from kernel import audit, outbox
-from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from kernel.refs import Kind, parse_ref, ref
 from kernel.transitions import lock, transition
 from kernel.uploads import check_upload
-from messaging import events, selectors
+from messaging import events, reports, selectors
 from messaging.contact import off_platform_contact
 from messaging.kinds import KINDS, Email, kind_of
 from messaging.models import (
@@ -27,9 +29,9 @@ from messaging.models import (
     ConversationParticipant,
     Message,
     MessageAttachment,
-    MessageReport,
     Notification,
     NotificationPreference,
+    Report,
 )
 
 User = get_user_model()
@@ -178,22 +180,18 @@ def _contract_between_sides(conversation: Conversation) -> bool:
     return both.filter(kind=Conversation.Kind.CONTRACT).exists()
 
 
-def _check_rate(user) -> None:
-    """At most MESSAGES_PER_MINUTE per user. The counter lives in the cache; if the cache is down the limit is
-    skipped (logged) rather than refusing every message."""
-    key = f"messaging:rate:{user.pk}:{int(timezone.now().timestamp() // 60)}"
+def _check_rate(user, *, name: str, limit: int, seconds: int, detail: str) -> None:
+    """At most `limit` actions called `name` per user in each `seconds`-long period. The counter lives in the
+    cache; if the cache is down the limit is skipped (logged) rather than refusing every action."""
+    key = f"messaging:rate:{name}:{user.pk}:{int(timezone.now().timestamp() // seconds)}"
     try:
-        cache.add(key, 0, timeout=90)
+        cache.add(key, 0, timeout=seconds + 30)
         count = cache.incr(key)
     except Exception:
-        logger.warning("message rate limit skipped: cache unavailable", exc_info=True)
+        logger.warning("%s rate limit skipped: cache unavailable", name, exc_info=True)
         return
-    if count > settings.MESSAGES_PER_MINUTE:
-        raise DomainError(
-            "message_rate_limited",
-            f"You are sending messages very fast: at most {settings.MESSAGES_PER_MINUTE} a minute. Wait a moment.",
-            status=429,
-        )
+    if count > limit:
+        raise DomainError(f"{name}_rate_limited", detail, status=429)
 
 
 @transaction.atomic
@@ -213,7 +211,13 @@ def message_post(*, conversation_id: int, sender, body: str, files=()) -> Messag
         raise NotFound()
     conversation = lock(Conversation.objects.all(), pk=conversation_id)
     types = [check_upload(f) for f in files]
-    _check_rate(sender)
+    _check_rate(
+        sender,
+        name="message",
+        limit=settings.MESSAGES_PER_MINUTE,
+        seconds=60,
+        detail=f"You are sending messages very fast: at most {settings.MESSAGES_PER_MINUTE} a minute. Wait a moment.",
+    )
     what = off_platform_contact(body) if not _contract_between_sides(conversation) else None
     message = Message.objects.create(
         conversation=conversation,
@@ -288,27 +292,139 @@ def conversation_mark_read(*, conversation_id: int, user) -> None:
 
 
 @transaction.atomic
-def message_report(*, message_id: int, reporter, reason: str) -> MessageReport:
-    """A participant reports someone else's message to staff, with a reason. Once per message and reporter."""
+def report_create(*, reporter, kind: str, target_id: int, category: str, reason: str) -> Report:
+    """A signed-in user tells staff that a job, a profile or a message they can see breaks the rules. What it says
+    and who is answerable for it are copied onto the report. One open report per thing and reporter; at most
+    REPORTS_PER_DAY a day."""
     reason = (reason or "").strip()
+    errors = {}
+    if category not in Report.Category.values:
+        errors["category"] = ["Choose what is wrong."]
     if not reason:
-        raise InvalidInput("reason_required", "Say what is wrong with the message.", errors={"reason": ["Required."]})
-    message = Message.objects.filter(pk=message_id, status=Message.Status.VISIBLE).first()
-    if message is None or not selectors.may_read(reporter, message.conversation_id):
+        errors["reason"] = ["Say what is wrong, so staff know what to look for."]
+    try:
+        found = selectors.reportable_for(reporter, kind, target_id)
+    except LookupError:
+        errors["kind"] = [f"Choose one of: {', '.join(reports.kinds())}."]
+    if errors:
+        raise InvalidInput("report_invalid", errors=errors)
+    if found is None:
         raise NotFound()
-    if message.sender_id == reporter.pk:
-        raise DomainError("own_message", "You cannot report your own message.")
+    if found.own:
+        raise DomainError("own_content", "You cannot report your own content.")
+    _check_rate(
+        reporter,
+        name="report",
+        limit=settings.REPORTS_PER_DAY,
+        seconds=24 * 3600,
+        detail=f"You can send at most {settings.REPORTS_PER_DAY} reports a day. Staff will read the ones you sent.",
+    )
     try:
         with transaction.atomic():
-            return MessageReport.objects.create(message=message, reporter=reporter, reason=reason[:2000])
+            return Report.objects.create(
+                target=ref(kind, target_id),
+                reporter=reporter,
+                category=category,
+                reason=reason[:2000],
+                subject_title=found.title[:200],
+                subject_text=found.text[:10_000],
+                subject_author=found.author,
+            )
     except IntegrityError:
-        raise DomainError("already_reported", "You already reported this message; staff will look at it.") from None
+        raise DomainError("already_reported", "You already reported this; staff will look at it.") from None
+
+
+def may_moderate(user) -> bool:
+    return bool(user.is_active and user.is_staff and user.has_perm("messaging.moderate_reports"))
+
+
+@transaction.atomic
+def report_resolve(*, staff, report_id: int, outcome: str, reason: str) -> list[Report]:
+    """Staff close a report, and every other open report on the same thing, with one outcome:
+    - hidden: the thing is hidden through its owner's service (a message removed, a job closed, a profile taken out
+      of search), which tells its author why; already hidden is fine;
+    - warned: its author is told, in a notification and an e-mail, which rule they broke;
+    - suspended: its author's account is suspended (accounts.services.moderation, which e-mails them);
+    - dismissed: no rule was broken.
+    Recorded in the audit trail; each reporter is told their report was reviewed (not what happened to someone
+    else's account). Returns the reports closed."""
+    if not may_moderate(staff):
+        raise PermissionDenied("Only staff who may moderate reports can close them.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason_required", "Give the reason.", errors={"reason": ["Required."]})
+    if outcome not in Report.ALLOWED[Report.Status.OPEN]:
+        raise InvalidInput("outcome_invalid", "Choose hide, warn, suspend or dismiss.")
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        raise NotFound()
+    # Every report on the thing, in id order: two staff closing two of them at once wait for each other.
+    reports_on_it = list(Report.objects.select_for_update().filter(target=report.target).order_by("pk"))
+    report = next(row for row in reports_on_it if row.pk == report_id)
+    if not report.is_open:
+        raise DomainError("report_closed", f"This report was already closed ({report.get_status_display()}).")
+    author = report.subject_author
+    if author is not None and author.pk == staff.pk:
+        raise DomainError("own_content", "The report is about your own content: another staff member must decide.")
+    _act_on_report(staff=staff, report=report, outcome=outcome, reason=reason)
+    closed = [row for row in reports_on_it if row.is_open]
+    now = timezone.now()
+    for row in closed:
+        transition(row, outcome, actor=staff, resolved_at=now, resolved_by=staff, resolution_note=reason)
+        notify(
+            user=row.reporter,
+            kind="report_reviewed",
+            title=f"We reviewed your report about {row.subject_title}",
+            body=_REVIEWED[Report.Status(outcome)],
+            reference=row.target,
+        )
+    audit.record(
+        actor=staff,
+        action=f"report_{outcome}",
+        target=report.target,
+        reason=reason,
+        data={"reports": [row.pk for row in closed]},
+    )
+    return closed
+
+
+_REVIEWED = {
+    Report.Status.HIDDEN: "It broke our rules and we took it down. Thank you for telling us.",
+    Report.Status.WARNED: "It broke our rules and we acted on it. Thank you for telling us.",
+    Report.Status.SUSPENDED: "It broke our rules and we acted on it. Thank you for telling us.",
+    Report.Status.DISMISSED: "We looked at it and found that it does not break our rules. Thank you for telling us.",
+}
+
+
+def _act_on_report(*, staff, report: Report, outcome: str, reason: str) -> None:
+    parsed = parse_ref(report.target)
+    if parsed is None:
+        raise ValueError(f"report {report.pk} names no target: {report.target!r}")
+    kind, pk = parsed
+    author = report.subject_author
+    if outcome == Report.Status.HIDDEN:
+        reports.reportable(kind).hide(staff=staff, pk=pk, reason=reason)
+    elif outcome == Report.Status.DISMISSED:
+        return
+    elif author is None:
+        raise DomainError("no_author", "Nobody is answerable for this any more (the account was deleted).")
+    elif outcome == Report.Status.WARNED:
+        notify(
+            user=author,
+            kind="moderation_warning",
+            title=f"A warning from {settings.SITE_NAME} staff about your {kind}",
+            body=f"About {report.subject_title}: {reason}\n\nIf it happens again, your account may be suspended.",
+            reference=report.target,
+        )
+        audit.record(actor=staff, action="user_warned", target=ref(Kind.USER, author.pk), reason=reason)
+    elif outcome == Report.Status.SUSPENDED:
+        account_suspend(staff=staff, user_id=author.pk, reason=reason)
 
 
 @transaction.atomic
 def message_remove(*, message_id: int, staff, reason: str) -> Message:
     """Staff hide a message: participants then see that it was removed. Recorded in the audit trail; the
-    sender is told why; open reports on it are resolved."""
+    sender is told why. (Reports on it are closed in the moderation queue: `report_resolve`.)"""
     if not (staff.is_active and staff.is_staff):
         raise NotFound()
     reason = (reason or "").strip()
@@ -316,7 +432,6 @@ def message_remove(*, message_id: int, staff, reason: str) -> Message:
         raise InvalidInput("reason_required", "Give the reason for removing the message.")
     message = lock(Message.objects.select_related("conversation"), pk=message_id)
     transition(message, Message.Status.REMOVED, actor=staff, note=reason)
-    MessageReport.objects.filter(message=message, resolved_at__isnull=True).update(resolved_at=timezone.now())
     audit.record(actor=staff, action="message_removed", target=ref(Kind.MESSAGE, message.pk), reason=reason)
     if message.sender is not None:
         notify(
@@ -329,3 +444,32 @@ def message_remove(*, message_id: int, staff, reason: str) -> Message:
         )
     events.to_conversation_on_commit(message.conversation_id, {"type": "removed", "id": message.pk})
     return message
+
+
+# --- What can be reported: messages, and freelancer profiles (accounts sits below messaging) ---
+
+
+def _message_hide(*, staff, pk: int, reason: str) -> None:
+    if not Message.objects.filter(pk=pk, status=Message.Status.REMOVED).exists():
+        message_remove(message_id=pk, staff=staff, reason=reason)
+
+
+def _profile_hide(*, staff, pk: int, reason: str) -> None:
+    if not FreelancerProfile.objects.filter(pk=pk, hidden_at__isnull=False).exists():
+        profile_hide(staff=staff, profile_id=pk, reason=reason)
+
+
+reports.register(
+    Kind.MESSAGE,
+    model=Message,
+    find=selectors.message_as_reported,
+    hide=_message_hide,
+    hide_label="Remove the message (participants see that it was removed)",
+)
+reports.register(
+    Kind.PROFILE,
+    model=FreelancerProfile,
+    find=selectors.profile_as_reported,
+    hide=_profile_hide,
+    hide_label="Hide the profile from search and public pages",
+)

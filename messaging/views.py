@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError, NotFound
+from kernel.pages import add_refusal
 from kernel.refs import Kind, parse_ref, ref
 from messaging import selectors, services
 from messaging.forms import MessageForm, PreferencesForm, ReportForm
@@ -112,22 +113,37 @@ def direct(request, user_id: int):
 
 
 @login_required
-@require_POST
-def report(request, conversation_id: int, message_id: int):
-    found = _conversation_or_404(request, conversation_id)
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say what is wrong with the message to report it.")
-        return redirect("messaging:conversation", found.pk)
+def report(request):
+    """Report a job, a profile or a message to staff (`?target=job:12`). The small forms beside each of them post
+    here; an invalid one comes back as this page with its errors."""
+    source = request.POST if request.method == "POST" else request.GET
+    target = source.get("target", "")
+    parsed = parse_ref(target)
     try:
-        services.message_report(message_id=message_id, reporter=request.user, reason=form.cleaned_data["reason"])
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, "Thank you: staff will look at the message.")
-    return redirect("messaging:conversation", found.pk)
+        found = parsed and selectors.reportable_for(request.user, *parsed)
+    except LookupError:
+        found = None
+    if not found:
+        raise Http404
+    form = ReportForm(request.POST or None, initial={"target": target, "next": source.get("next", "")})
+    if form.is_valid():
+        kind, pk = parsed
+        data = form.cleaned_data
+        try:
+            services.report_create(
+                reporter=request.user, kind=kind, target_id=pk, category=data["category"], reason=data["reason"]
+            )
+        except DomainError as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(request, "Thank you: staff will look at it, and we will tell you when they have.")
+            return redirect(_local(request, data["next"]) or "home")
+    return render(request, "messaging/report.html", {"form": form, "found": found})
+
+
+def _local(request, url: str) -> str:
+    """`url` if it is a page of this site, else ""."""
+    return url if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}) else ""
 
 
 @login_required
@@ -153,8 +169,7 @@ def notification_open(request, notification_id: int):
     if found is None:
         raise Http404
     services.notifications_mark_read(user=request.user, ids=[found.pk])
-    safe = url_has_allowed_host_and_scheme(found.url, allowed_hosts={request.get_host()})
-    return redirect(found.url if found.url and safe else "messaging:notifications")
+    return redirect(_local(request, found.url) or "messaging:notifications")
 
 
 @login_required

@@ -165,6 +165,7 @@ def _scenario():
         organization_id=organization.pk,
         freelancer=freelancer,
     )
+    message = messaging_services.message_post(conversation_id=conversation.pk, sender=owner, body="Hello")
     return SimpleNamespace(
         organization=organization,
         members=members,
@@ -199,7 +200,10 @@ def _scenario():
         timesheet=logged.timesheet,
         invoice=logged.timesheet.documents.get(kind=BillingDocument.Kind.INVOICE),
         conversation=conversation,
-        message=messaging_services.message_post(conversation_id=conversation.pk, sender=owner, body="Hello"),
+        message=message,
+        report=messaging_services.report_create(
+            reporter=freelancer, kind=Kind.MESSAGE, target_id=message.pk, category="spam", reason="Spam"
+        ),
         notification=Notification.objects.create(user=freelancer, kind="test", title="Hello"),
     )
 
@@ -372,9 +376,8 @@ PAGES = {
     "messaging:conversations": row(users()),
     "messaging:conversation": row(parties(), args=CONVERSATION),
     "messaging:conversation_messages": row(parties(), args=CONVERSATION),
-    "messaging:report": row(
-        parties(), "post", lambda s: {"conversation_id": s.conversation.pk, "message_id": s.message.pk}
-    ),
+    # Whoever can see a message may report it (the page shows the form; its sender is refused on sending).
+    "messaging:report": row(parties(), data=lambda s: {"target": ref(Kind.MESSAGE, s.message.pk)}),
     "messaging:about": row(parties(), args=lambda s: {"kind": "contract", "object_id": s.contract.pk}),
     # Someone the freelancer shares work with; nobody opens a conversation with themselves.
     "messaging:direct": row(
@@ -492,6 +495,8 @@ API = {
         data=lambda s: {"user": s.users["freelancer"].pk},
     ),
     "notification-preferences": row(users()),
+    "report-list": row(users()),
+    "report-detail": row(own(), args=PK("report")),
     # The API's catch-all: whatever the caller, an unknown path is a JSON 404.
     r"api/v1/^[\s\S]*$": row(nobody(), args=lambda s: {}),
 }

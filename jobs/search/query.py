@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from accounts.models import FreelancerProfile, ProfileLanguage
+from accounts.selectors import shown_to_public
 from jobs.models import Job, TalentIndex
 from jobs.search.index import SEARCH_CONFIG
 from jobs.search.params import JobSearchParams, TalentSearchParams
@@ -218,10 +219,12 @@ def _talent_order(params: TalentSearchParams, rank_available: bool, rate: str, s
 
 
 def _listed(prefix: str = "") -> Q:
-    """Only complete profiles are listed: a headline, an overview and an hourly rate (skills are checked by each
-    path; the zone and the working hours always have values)."""
+    """Only complete profiles shown to the public are listed: a headline, an overview and an hourly rate (skills
+    are checked by each path; the zone and the working hours always have values), of an account not suspended and
+    a profile staff have not hidden."""
     return (
-        ~Q(**{f"{prefix}headline": ""})
+        shown_to_public(prefix)
+        & ~Q(**{f"{prefix}headline": ""})
         & ~Q(**{f"{prefix}overview": ""})
         & Q(**{f"{prefix}hourly_rate_cents__isnull": False})
     )

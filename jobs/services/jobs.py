@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Skill
 from accounts.permissions import OrgPerm, may, require_org_perm, role_allows
-from jobs import tasks
+from jobs import selectors, tasks
 from jobs.models import (
     Job,
     JobAttachment,
@@ -26,6 +26,7 @@ from kernel.refs import Kind, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from kernel.windows import UtcWindow, check_window, to_utc
+from messaging import reports
 from messaging.services import notify
 
 
@@ -258,3 +259,18 @@ def job_windows_refresh() -> int:
             Job.objects.filter(pk=job.pk).update(work_utc_start_minute=window.start_minute, work_minutes=window.minutes)
             changed += 1
     return changed
+
+
+def _job_hide(*, staff, pk: int, reason: str) -> None:
+    """Hiding a reported job closes it (out of search, no more proposals); a closed job is hidden already."""
+    if Job.objects.filter(pk=pk).exclude(status=Job.Status.CLOSED).exists():
+        job_close_by_staff(staff=staff, job_id=pk, reason=reason)
+
+
+reports.register(
+    Kind.JOB,
+    model=Job,
+    find=selectors.job_as_reported,
+    hide=_job_hide,
+    hide_label="Close the job (out of search, no more proposals; the client is told why)",
+)

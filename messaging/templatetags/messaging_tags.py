@@ -3,6 +3,9 @@ from django import template
 from django.utils.html import urlize
 from django.utils.safestring import mark_safe
 
+from kernel.refs import ref
+from messaging.forms import ReportForm
+
 register = template.Library()
 
 
@@ -26,3 +29,12 @@ def message_html(body: str) -> str:
             link_rel="nofollow noopener noreferrer ugc",
         )
     )
+
+
+@register.inclusion_tag("messaging/partials/report_form.html", takes_context=True)
+def report_form(context, kind: str, pk: int, what: str, next_url: str):
+    """The small "Report" form beside a job, a profile or a message; it posts to the report page, which comes back
+    to `next_url`."""
+    target = ref(kind, pk)
+    form = ReportForm(initial={"target": target, "next": next_url}, auto_id=f"report-{kind}-{pk}-%s")
+    return {"form": form, "what": what, "csrf_token": context.get("csrf_token")}

@@ -95,7 +95,7 @@ def test_a_dispute_from_opening_to_a_staff_split(page, live_server):
     page.get_by_label("To the freelancer").fill("40.00")
     page.get_by_label("Reason").fill("Half of the wireframes were delivered late.")
     page.get_by_role("button", name="Split by amounts").click()
-    expect(page.get_by_text("Resolved 1 dispute(s).")).to_be_visible()
+    expect(page.get_by_text("Split by amounts: done for 1.")).to_be_visible()
     page.context.clear_cookies()
 
     # Both parties see the outcome and their money.

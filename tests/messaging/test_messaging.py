@@ -16,7 +16,7 @@ from kernel.models import AuditEntry
 from kernel.templatetags.kernel_files import file_url
 from messaging import selectors, services
 from messaging.contact import off_platform_contact
-from messaging.models import Conversation, Message, MessageReport, Notification
+from messaging.models import Conversation, Message, Notification
 from messaging.templatetags.messaging_tags import message_html
 from tests.factories import FreelancerProfileFactory, JobFactory, MembershipFactory, OfferFactory, UserFactory
 
@@ -156,15 +156,8 @@ def test_direct_conversations_only_between_people_who_share_work(room):
     assert message.status == Message.Status.VISIBLE
 
 
-def test_report_and_staff_removal_with_an_audit_row(room):
+def test_staff_removal_with_an_audit_row(room):
     message = services.message_post(conversation_id=room.contract.pk, sender=room.freelancer, body="rude words")
-    with pytest.raises(DomainError):
-        services.message_report(message_id=message.pk, reporter=room.freelancer, reason="mine")
-    with pytest.raises(NotFound):
-        services.message_report(message_id=message.pk, reporter=room.outsider, reason="spam")
-    services.message_report(message_id=message.pk, reporter=room.owner, reason="Insulting")
-    with pytest.raises(DomainError):
-        services.message_report(message_id=message.pk, reporter=room.owner, reason="again")
     staff = UserFactory(is_staff=True)
     with pytest.raises(NotFound):
         services.message_remove(message_id=message.pk, staff=room.owner, reason="no")
@@ -178,7 +171,6 @@ def test_report_and_staff_removal_with_an_audit_row(room):
         f"message:{message.pk}",
         "Abusive language",
     )
-    assert MessageReport.objects.get().resolved_at is not None
     assert Notification.objects.filter(user=room.freelancer, kind="message_removed").exists()
     with pytest.raises(ValueError):
         entry.save()
@@ -270,12 +262,10 @@ def test_the_api_sends_files_and_says_when_a_message_was_held(room):
     assert body["attachments"][0]["name"] == "cv.txt"
 
 
-def test_staff_see_held_messages_and_reports_and_remove_through_the_admin(client, room):
+def test_staff_see_held_messages_and_remove_through_the_admin(client, room):
     message = services.message_post(conversation_id=room.contract.pk, sender=room.freelancer, body="spam spam")
-    services.message_report(message_id=message.pk, reporter=room.owner, reason="Spam")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(reverse("admin:messaging_message_changelist"), {"status__exact": "held"}).status_code == 200
-    assert b"Spam" in client.get(reverse("admin:messaging_messagereport_changelist")).content
     assert client.get(reverse("admin:kernel_auditentry_changelist")).status_code == 200
     changelist = reverse("admin:messaging_message_changelist")
     form = {"action": "remove_messages", "_selected_action": [message.pk]}
