@@ -365,11 +365,10 @@ def invite(request):
 @login_required
 @vary_on_headers("HX-Request")
 def talent(request):
-    form = TalentSearchForm(request.GET or None)
     default_zone = selectors.default_timezone_of(request.user)
-    params = (form if request.GET else TalentSearchForm({})).to_params(default_timezone=default_zone)
-    if not request.GET:
-        form = TalentSearchForm(initial={"timezone": default_zone, "work_start": "09:00", "work_end": "17:00"})
+    initial = {"timezone": default_zone, "work_start": "09:00", "work_end": "17:00"}
+    form = TalentSearchForm(request.GET or None, initial=initial)
+    params = form.params(default_timezone=default_zone)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
