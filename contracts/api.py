@@ -25,6 +25,7 @@ from contracts.models import (
     SubmissionFile,
     TimeEntry,
     Timesheet,
+    WeeklyUpdate,
 )
 from contracts.services import bonuses as bonus_services
 from contracts.services import contracts as contract_services
@@ -32,6 +33,7 @@ from contracts.services import milestones as milestone_services
 from contracts.services import offers as offer_services
 from contracts.services import time_entries as time_entry_services
 from contracts.services import timesheets as timesheet_services
+from contracts.services import updates as update_services
 from contracts.services.offers import MilestoneTerms, OfferTerms
 from kernel.files import FileUrlField
 from kernel.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key_from_request
@@ -525,6 +527,22 @@ class BonusInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
 
+class WeeklyUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WeeklyUpdate
+        fields = ["id", "contract", "week_start", "author", "done", "next", "blockers", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class WeeklyUpdateInputSerializer(serializers.Serializer):
+    # The lengths and the one required text are the service's rules (its 400 names the field): not repeated here.
+    done = serializers.CharField(
+        allow_blank=True, help_text=f"What got done this week (required; up to {update_services.LIMIT} characters)."
+    )
+    next = serializers.CharField(required=False, default="", allow_blank=True, help_text="What comes next.")
+    blockers = serializers.CharField(required=False, default="", allow_blank=True, help_text="What is in the way.")
+
+
 class _ContractNested(viewsets.GenericViewSet):
     def contract(self) -> Contract:
         return _contract_for_nested(self.request.user, self.kwargs["contract_id"])
@@ -631,3 +649,26 @@ class BonusViewSet(_ContractNested, mixins.ListModelMixin):
             **_validated(BonusInputSerializer, request),
         )
         return Response(BonusSerializer(bonus).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["hourly"])
+class WeeklyUpdateViewSet(_ContractNested, mixins.ListModelMixin):
+    """/contracts/{contract_id}/updates/: the freelancer's weekly updates on an hourly contract, newest week first;
+    both sides read them, POST writes this week's (the freelancer)."""
+
+    serializer_class = WeeklyUpdateSerializer
+    queryset = WeeklyUpdate.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        return self.contract().weekly_updates.all()
+
+    @extend_schema(
+        request=WeeklyUpdateInputSerializer,
+        responses={201: WeeklyUpdateSerializer, **ACTION_ERRORS},
+        summary="Post this week's update; posting again in the same week rewrites it",
+    )
+    def create(self, request, contract_id=None):
+        update = update_services.weekly_update_post(
+            actor=request.user, contract_id=self.contract().pk, **_validated(WeeklyUpdateInputSerializer, request)
+        )
+        return Response(WeeklyUpdateSerializer(update).data, status=status.HTTP_201_CREATED)

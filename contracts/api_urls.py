@@ -54,6 +54,11 @@ urlpatterns = [
         api.BonusViewSet.as_view({"get": "list", "post": "create"}),
         name="api-contract-bonuses",
     ),
+    path(
+        "contracts/<int:contract_id>/updates/",
+        api.WeeklyUpdateViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-contract-updates",
+    ),
     *router.urls,
     path("", include("contracts.api_urls_feedback")),
     path("", include("contracts.api_urls_disputes")),

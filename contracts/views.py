@@ -28,16 +28,11 @@ from jobs import selectors as job_selectors
 from kernel.errors import DomainError, NotFound
 from kernel.idempotency import scoped_key
 from kernel.money import format_money
-from kernel.pages import add_refusal, attempt, show_refusal
+from kernel.pages import add_refusal, attempt, form_action, show_refusal
 from kernel.refs import Kind, ref
 from kernel.transitions import allowed_transitions
 from payments import selectors as payment_selectors
 from payments.services import saga
-
-
-def _errors_text(form) -> str:
-    return " ".join(e for errors in form.errors.values() for e in errors)
-
 
 # --- Offers ---
 
@@ -145,19 +140,21 @@ def offer_detail(request, offer_id: int):
 @require_POST
 @login_required
 def offer_accept(request, offer_id: int):
-    try:
-        contract = offer_services.offer_accept(actor=request.user, offer_id=offer_id)
-    except DomainError as exc:
-        show_refusal(request, exc)
-        return redirect("contracts:offer_detail", offer_id=offer_id)
-    messages.success(request, "You accepted the offer: the contract has started.")
-    return redirect("contracts:contract_detail", contract_id=contract.pk)
+    return form_action(
+        request,
+        None,
+        lambda: offer_services.offer_accept(actor=request.user, offer_id=offer_id),
+        success="You accepted the offer: the contract has started.",
+        redirect_to=reverse("contracts:offer_detail", args=[offer_id]),
+        success_to=lambda contract: reverse("contracts:contract_detail", args=[contract.pk]),
+    )
 
 
 @require_POST
 @login_required
 def offer_decline(request, offer_id: int):
     form = forms.DeclineOfferForm(request.POST)
+    # The reason is optional: one the form refuses (too long) is dropped rather than keeping the offer open.
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _offer_action(
         request, offer_id, lambda: offer_services.offer_decline(actor=request.user, offer_id=offer_id, reason=reason)
@@ -173,8 +170,13 @@ def offer_withdraw(request, offer_id: int):
 
 
 def _offer_action(request, offer_id: int, call):
-    attempt(request, call, lambda offer: f"The offer is {offer.get_status_display().lower()}.")
-    return redirect("contracts:offer_detail", offer_id=offer_id)
+    return form_action(
+        request,
+        None,
+        call,
+        success=lambda offer: f"The offer is {offer.get_status_display().lower()}.",
+        redirect_to=reverse("contracts:offer_detail", args=[offer_id]),
+    )
 
 
 # --- Contracts ---
@@ -237,19 +239,13 @@ def contract_detail(request, contract_id: int):
 @login_required
 def contract_end(request, contract_id: int):
     form = forms.EndContractForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose an outcome and give a reason to end the contract.")
-        return redirect("contracts:contract_detail", contract_id=contract_id)
-    return _contract_action(
+    return form_action(
         request,
-        contract_id,
-        lambda: contract_services.contract_end(
-            actor=request.user,
-            contract_id=contract_id,
-            outcome=form.cleaned_data["outcome"],
-            reason=form.cleaned_data["reason"],
-        ),
-        "The contract has ended.",
+        form,
+        lambda: contract_services.contract_end(actor=request.user, contract_id=contract_id, **form.cleaned_data),
+        success="The contract has ended.",
+        redirect_to=_contract_url(contract_id),
+        invalid="Choose an outcome and give a reason to end the contract.",
     )
 
 
@@ -257,20 +253,17 @@ def contract_end(request, contract_id: int):
 @login_required
 def milestone_add(request, contract_id: int):
     form = forms.MilestoneAddForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors_text(form))
-        return redirect("contracts:contract_detail", contract_id=contract_id)
-    return _contract_action(
+    return form_action(
         request,
-        contract_id,
+        form,
         lambda: milestone_services.milestone_add(actor=request.user, contract_id=contract_id, milestone=form.terms()),
-        "Milestone added. Fund it when the work on it should start.",
+        success="Milestone added. Fund it when the work on it should start.",
+        redirect_to=_contract_url(contract_id),
     )
 
 
-def _contract_action(request, contract_id: int, call, success: str):
-    attempt(request, call, success)
-    return redirect("contracts:contract_detail", contract_id=contract_id)
+def _contract_url(contract_id: int, anchor: str = "") -> str:
+    return reverse("contracts:contract_detail", args=[contract_id]) + (f"#{anchor}" if anchor else "")
 
 
 # --- Milestone actions: each a small form on the contract page ---
@@ -289,26 +282,25 @@ def _contract_url_of(request, milestone_id: int) -> str:
     return reverse("contracts:contract_detail", args=[contract_id])
 
 
-def _milestone_action(request, milestone_id: int, call, success: str):
-    """On success the page opens at the milestone, whose new state shows there; a refusal opens at the top, where
-    the message saying why is (scrolled to the milestone, the user would see nothing happen)."""
+def _milestone_action(request, milestone_id: int, call, success: str, form=None):
+    """On success the page opens at the milestone, whose new state shows there; a refusal (or a form not filled
+    in) opens at the top, where the message saying why is (scrolled to the milestone, the user would see nothing
+    happen)."""
     url = _contract_url_of(request, milestone_id)
-    done = attempt(request, call, success)
-    return redirect(url + f"#milestone-{milestone_id}" if done else url)
+    return form_action(
+        request, form, call, success=success, redirect_to=url, success_to=url + f"#milestone-{milestone_id}"
+    )
 
 
 def _milestone_form_action(request, milestone_id: int, form_class, service, success: str):
     """A milestone action whose form's cleaned fields are the service's keyword arguments."""
     form = form_class(request.POST, request.FILES)
-    if not form.is_valid():
-        url = _contract_url_of(request, milestone_id)
-        messages.error(request, _errors_text(form))
-        return redirect(url)
     return _milestone_action(
         request,
         milestone_id,
         lambda: service(actor=request.user, milestone_id=milestone_id, **form.cleaned_data),
         success,
+        form,
     )
 
 
@@ -447,8 +439,8 @@ def _limit_message(logged) -> str:
     return ""
 
 
-def _hourly_redirect(contract_id: int, anchor: str = "work-diary"):
-    return redirect(reverse("contracts:contract_detail", args=[contract_id]) + f"#{anchor}")
+def _work_diary(contract_id: int) -> str:
+    return _contract_url(contract_id, "work-diary")
 
 
 @require_POST
@@ -456,23 +448,27 @@ def _hourly_redirect(contract_id: int, anchor: str = "work-diary"):
 def timer_start(request, contract_id: int):
     form = hourly_forms.TimerForm(request.POST)
     memo = form.cleaned_data["memo"] if form.is_valid() else ""
-    attempt(
+    return form_action(
         request,
+        None,
         lambda: time_entry_services.timer_start(actor=request.user, contract_id=contract_id, memo=memo),
-        "The timer is running.",
+        success="The timer is running.",
+        redirect_to=_work_diary(contract_id),
     )
-    return _hourly_redirect(contract_id)
 
 
 @require_POST
 @login_required
 def timer_stop(request, contract_id: int):
-    attempt(
+    return form_action(
         request,
+        None,
         lambda: time_entry_services.timer_stop(actor=request.user, contract_id=contract_id),
-        lambda logged: "The timer is stopped." + _limit_message(logged) if logged else "The timer was not running.",
+        success=lambda logged: (
+            "The timer is stopped." + _limit_message(logged) if logged else "The timer was not running."
+        ),
+        redirect_to=_work_diary(contract_id),
     )
-    return _hourly_redirect(contract_id)
 
 
 @login_required
@@ -497,18 +493,21 @@ def timer_state(request, contract_id: int):
 @login_required
 def entry_add(request, contract_id: int):
     form = hourly_forms.EntryForm(request.POST, zone_name=request.user.timezone_name)
-    if not form.is_valid():
-        messages.error(request, _errors_text(form))
-        return _hourly_redirect(contract_id, "add-time")
-    start, end = form.instants()
-    attempt(
+    return form_action(
         request,
+        form,
         lambda: time_entry_services.entry_add(
-            actor=request.user, contract_id=contract_id, started_at=start, ended_at=end, memo=form.cleaned_data["memo"]
+            actor=request.user, contract_id=contract_id, **_entry_times(form), memo=form.cleaned_data["memo"]
         ),
-        lambda logged: f"Added {hours_label(logged.entry.minutes)} h." + _limit_message(logged),
+        success=lambda logged: f"Added {hours_label(logged.entry.minutes)} h." + _limit_message(logged),
+        redirect_to=_work_diary(contract_id),
+        invalid_to=_contract_url(contract_id, "add-time"),
     )
-    return _hourly_redirect(contract_id)
+
+
+def _entry_times(form) -> dict:
+    start, end = form.instants()
+    return {"started_at": start, "ended_at": end}
 
 
 def _entry_of(request, entry_id: int):
@@ -525,23 +524,18 @@ def entry_edit(request, entry_id: int):
     if request.method == "POST":
         form = hourly_forms.EntryForm(request.POST, zone_name=zone_name, auto_id="edit_%s")
         if form.is_valid():
-            start, end = form.instants()
             done = attempt(
                 request,
                 lambda: time_entry_services.entry_update(
-                    actor=request.user,
-                    entry_id=entry_id,
-                    started_at=start,
-                    ended_at=end,
-                    memo=form.cleaned_data["memo"],
+                    actor=request.user, entry_id=entry_id, **_entry_times(form), memo=form.cleaned_data["memo"]
                 ),
                 lambda logged: "The entry is saved." + _limit_message(logged),
             )
             if done:
-                return _hourly_redirect(entry.contract_id)
+                return redirect(_work_diary(entry.contract_id))
     elif entry.ended_at is None:
         messages.error(request, "Stop the timer before changing its times.")
-        return _hourly_redirect(entry.contract_id)
+        return redirect(_work_diary(entry.contract_id))
     else:
         form = hourly_forms.EntryForm.for_entry(entry, zone_name=zone_name)
     return render(request, "contracts/entry_edit.html", {"entry": entry, "form": form})
@@ -551,27 +545,26 @@ def entry_edit(request, entry_id: int):
 @login_required
 def entry_delete(request, entry_id: int):
     entry = _entry_of(request, entry_id)
-    attempt(
+    return form_action(
         request,
+        None,
         lambda: time_entry_services.entry_delete(actor=request.user, entry_id=entry_id),
-        "The entry is deleted.",
+        success="The entry is deleted.",
+        redirect_to=_work_diary(entry.contract_id),
     )
-    return _hourly_redirect(entry.contract_id)
 
 
 @require_POST
 @login_required
 def weekly_update(request, contract_id: int):
     form = hourly_forms.WeeklyUpdateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors_text(form))
-        return _hourly_redirect(contract_id, "weekly-update")
-    attempt(
+    return form_action(
         request,
+        form,
         lambda: update_services.weekly_update_post(actor=request.user, contract_id=contract_id, **form.cleaned_data),
-        "Your weekly update is posted.",
+        success="Your weekly update is posted.",
+        redirect_to=_contract_url(contract_id, "weekly-update"),
     )
-    return _hourly_redirect(contract_id, "weekly-update")
 
 
 @login_required
@@ -607,24 +600,28 @@ def timesheet_detail(request, timesheet_id: int):
 def timesheet_dispute(request, timesheet_id: int):
     form = hourly_forms.DisputeForm(request.POST)
     url = reverse("contracts:timesheet_detail", args=[timesheet_id])
-    if not form.is_valid():
+
+    def visible_url() -> str:
+        # The service says 404 to whoever may not see the week; a form not filled in must not say less.
         try:
             timesheet_services.timesheet_get(user=request.user, timesheet_id=timesheet_id)
         except NotFound as exc:
             raise Http404 from exc
-        messages.error(request, _errors_text(form))
-        return redirect(url)
-    attempt(
+        return url
+
+    return form_action(
         request,
+        form,
         lambda: timesheet_services.timesheet_dispute(
             actor=request.user,
             timesheet_id=timesheet_id,
             minutes=form.total_minutes(),
             reason=form.cleaned_data["reason"],
         ),
-        "The hours are disputed: their share stays in escrow when the rest is released.",
+        success="The hours are disputed: their share stays in escrow when the rest is released.",
+        redirect_to=url,
+        invalid_to=visible_url,
     )
-    return redirect(url)
 
 
 def _document(request, document_id: int):
@@ -672,22 +669,24 @@ def document_pdf(request, document_id: int):
 def contract_pause(request, contract_id: int):
     form = hourly_forms.PauseForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _contract_action(
+    return form_action(
         request,
-        contract_id,
+        None,
         lambda: contract_services.contract_pause(actor=request.user, contract_id=contract_id, reason=reason),
-        "The contract is paused: no time can be logged until you resume it.",
+        success="The contract is paused: no time can be logged until you resume it.",
+        redirect_to=_contract_url(contract_id),
     )
 
 
 @require_POST
 @login_required
 def contract_resume(request, contract_id: int):
-    return _contract_action(
+    return form_action(
         request,
-        contract_id,
+        None,
         lambda: contract_services.contract_resume(actor=request.user, contract_id=contract_id),
-        "The contract is active again.",
+        success="The contract is active again.",
+        redirect_to=_contract_url(contract_id),
     )
 
 
@@ -695,19 +694,17 @@ def contract_resume(request, contract_id: int):
 @login_required
 def contract_terms(request, contract_id: int):
     form = hourly_forms.TermsForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors_text(form))
-        return redirect("contracts:contract_detail", contract_id=contract_id)
-    return _contract_action(
+    return form_action(
         request,
-        contract_id,
+        form,
         lambda: contract_services.contract_terms_change(
             actor=request.user,
             contract_id=contract_id,
             hourly_rate_cents=form.cleaned_data["hourly_rate"],
             weekly_limit_hours=form.cleaned_data["weekly_limit_hours"],
         ),
-        "The new terms apply from next Monday.",
+        success="The new terms apply from next Monday.",
+        redirect_to=_contract_url(contract_id),
     )
 
 
@@ -715,19 +712,16 @@ def contract_terms(request, contract_id: int):
 @login_required
 def bonus_pay(request, contract_id: int):
     form = hourly_forms.BonusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors_text(form))
-        return _hourly_redirect(contract_id, "bonus")
-    key = scoped_key(user=request.user, action="bonus_pay", key=form.cleaned_data["idempotency_key"])
-    attempt(
+    return form_action(
         request,
+        form,
         lambda: bonus_services.bonus_pay(
             actor=request.user,
             contract_id=contract_id,
             amount_cents=form.cleaned_data["amount"],
             note=form.cleaned_data["note"],
-            idempotency_key=key,
+            idempotency_key=scoped_key(user=request.user, action="bonus_pay", key=form.cleaned_data["idempotency_key"]),
         ),
-        lambda bonus: f"Bonus of {format_money(bonus.amount_cents, bonus.currency)} paid.",
+        success=lambda bonus: f"Bonus of {format_money(bonus.amount_cents, bonus.currency)} paid.",
+        redirect_to=_contract_url(contract_id, "bonus"),
     )
-    return _hourly_redirect(contract_id, "bonus")

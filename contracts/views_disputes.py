@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from contracts import selectors, selectors_disputes
@@ -14,7 +15,7 @@ from contracts.models import Dispute, Party, SettlementOffer
 from contracts.services import disputes as dispute_services
 from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.idempotency import scoped_key
-from kernel.pages import show_refusal
+from kernel.pages import form_action
 
 
 def _or_404(call):
@@ -102,20 +103,17 @@ def dispute_detail(request, dispute_id: int, *, evidence_form=None, settlement_f
     return render(request, "contracts/disputes/detail.html", context, status=status)
 
 
-def _act(request, dispute_id: int, call, success: str, *, form=None, form_key: str = ""):
-    """Run one service call for the dispute page: back to the page with a message, or the page again with the
-    form and its errors."""
+def _act(request, dispute_id: int, call, success: str, *, form, form_key: str):
+    """Run one service call for a form of the dispute page: back to the page with a message, or the page again
+    with the form and its errors (what was typed is kept)."""
     try:
         call()
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
-        if form is not None:
-            _show(request, form, exc)
-            return dispute_detail(request, dispute_id, status=exc.status, **{form_key: form})
-        show_refusal(request, exc)
-    else:
-        messages.success(request, success)
+        _show(request, form, exc)
+        return dispute_detail(request, dispute_id, status=exc.status, **{form_key: form})
+    messages.success(request, success)
     return redirect("contracts:dispute_detail", dispute_id=dispute_id)
 
 
@@ -161,20 +159,22 @@ def settlement_propose(request, dispute_id: int):
 @require_POST
 @login_required
 def settlement_accept(request, dispute_id: int, offer_id: int):
-    return _act(
+    return form_action(
         request,
-        dispute_id,
+        None,
         lambda: dispute_services.settlement_accept(actor=request.user, dispute_id=dispute_id, offer_id=offer_id),
-        "Settlement accepted: the dispute is resolved.",
+        success="Settlement accepted: the dispute is resolved.",
+        redirect_to=reverse("contracts:dispute_detail", args=[dispute_id]),
     )
 
 
 @require_POST
 @login_required
 def settlement_decline(request, dispute_id: int, offer_id: int):
-    return _act(
+    return form_action(
         request,
-        dispute_id,
+        None,
         lambda: dispute_services.settlement_decline(actor=request.user, dispute_id=dispute_id, offer_id=offer_id),
-        "Proposal declined.",
+        success="Proposal declined.",
+        redirect_to=reverse("contracts:dispute_detail", args=[dispute_id]),
     )

@@ -22,7 +22,7 @@ from accounts.models import Skill
 from accounts.permissions import OrgPerm
 from jobs import selectors
 from jobs.models import Duration, ExperienceLevel, Invitation, Job, JobAttachment, Proposal, SavedSearch
-from jobs.search.params import JobSearchQuery, TalentSearchParams, parse_job_query
+from jobs.search.params import CommaListInput, JobSearchQuery, TalentSearchQuery, parse_job_query
 from jobs.search.query import job_search, talent_search
 from jobs.services.invitations import invitation_accept, invitation_create, invitation_decline
 from jobs.services.jobs import JobFields, job_attachment_add, job_close, job_create, job_publish, job_update
@@ -40,8 +40,6 @@ from kernel.pagination import CappedLimitOffsetPagination
 from kernel.transitions import AllowedTransitionsField
 
 REVIEW_SORTS = [*selectors.PROPOSAL_SORTS]
-# Searches filter on a PostgreSQL int[] of skill ids: a larger number is no skill, and must not reach the database.
-SKILL_ID_MAX = 2**31 - 1
 ERROR = inline_serializer("JobsError", fields={"code": serializers.CharField(), "detail": serializers.CharField()})
 
 
@@ -301,27 +299,6 @@ class ProposalReviewSerializer(serializers.Serializer):
     overlap_hours = serializers.FloatField(help_text="The same in hours (two decimals).")
 
 
-class TalentQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, default="", allow_blank=True)
-    skills = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=SKILL_ID_MAX), required=False, default=list
-    )
-    rate_min_cents = serializers.IntegerField(required=False, min_value=0)
-    rate_max_cents = serializers.IntegerField(required=False, min_value=0)
-    country = serializers.CharField(required=False, max_length=2, default="")
-    languages = serializers.ListField(child=serializers.CharField(max_length=8), required=False, default=list)
-    min_score = serializers.IntegerField(required=False, min_value=0, max_value=100)
-    work_start = serializers.TimeField(required=False, default=dt.time(9, 0))
-    work_end = serializers.TimeField(required=False, default=dt.time(17, 0))
-    timezone = serializers.CharField(required=False, default="", help_text="Default: your organization's.")
-    min_overlap_hours = serializers.IntegerField(required=False, min_value=0, max_value=8, default=0)
-    sort = serializers.ChoiceField(choices=["relevance", "score", "rate"], required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, max_value=settings.SEARCH_MAX_PAGE, default=1)
-
-    def validate_timezone(self, value):
-        return JobWriteSerializer().validate_timezone(value)
-
-
 class TalentHitSerializer(serializers.Serializer):
     profile_id = serializers.IntegerField(source="profile.pk")
     name = serializers.CharField(source="profile.user.display_name")
@@ -381,25 +358,21 @@ def _query_parameters(form_class) -> list[OpenApiParameter]:
     parameters = []
     for name, field in form_class.base_fields.items():
         kind = next((t for cls, t in types.items() if isinstance(field, cls)), OpenApiTypes.STR)
-        many = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
-        choices = [value for value, _ in field.choices if value != ""] if type(field) is forms.ChoiceField else None
-        parameters.append(
-            OpenApiParameter(
-                name, kind, many=many, required=False, enum=choices or None, description=str(field.label or "")
-            )
+        kind = OpenApiTypes.TIME if isinstance(field, forms.TimeField) else kind
+        many = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) or isinstance(
+            field.widget, CommaListInput
         )
+        # A list of a few values is an enum; the time zones are hundreds, and their description says what they are.
+        choices = [value for value, _ in field.choices if value != ""] if type(field) is forms.ChoiceField else None
+        enum = choices if choices and len(choices) <= ENUM_MAX else None
+        description = " ".join(str(text) for text in (field.label, field.help_text) if text)
+        parameters.append(OpenApiParameter(name, kind, many=many, required=False, enum=enum, description=description))
     return parameters
 
 
+ENUM_MAX = 20
 JOB_SEARCH_PARAMETERS = _query_parameters(JobSearchQuery)
-
-
-def _checked_query(serializer_class, request, *, lists: tuple[str, ...]):
-    """The query string checked by `serializer_class` (400 otherwise); `lists` are repeatable parameters."""
-    params = request.query_params
-    query = serializer_class(data={**params.dict(), **{name: params.getlist(name) for name in lists}})
-    query.is_valid(raise_exception=True)
-    return query
+TALENT_SEARCH_PARAMETERS = _query_parameters(TalentSearchQuery)
 
 
 def _job_or_404(request, pk) -> Job:
@@ -605,26 +578,13 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class TalentViewSet(viewsets.ViewSet):
     lookup_value_regex = r"\d+"
 
-    @extend_schema(parameters=[TalentQuerySerializer], responses=TalentPageSerializer)
+    @extend_schema(parameters=TALENT_SEARCH_PARAMETERS, responses={200: TalentPageSerializer, 400: ERROR})
     def list(self, request):
-        """Search freelancers; each result carries its daily overlap with the given working window."""
-        query = _checked_query(TalentQuerySerializer, request, lists=("skills", "languages"))
-        data = query.validated_data
-        params = TalentSearchParams(
-            q=data["q"].strip(),
-            skill_ids=tuple(data["skills"]),
-            rate_min_cents=data.get("rate_min_cents"),
-            rate_max_cents=data.get("rate_max_cents"),
-            country=data["country"].upper(),
-            languages=tuple(code.lower() for code in data["languages"]),
-            min_score=data.get("min_score"),
-            work_start=data["work_start"],
-            work_end=data["work_end"],
-            timezone=data["timezone"] or selectors.default_timezone_of(request.user),
-            min_overlap_hours=data["min_overlap_hours"],
-            sort=data["sort"],
-            page=data["page"],
-        )
+        """Search freelancers (the "Find talent" filters); each result carries its daily overlap with the given
+        working window, in `timezone` (default: your organization's). Pages by `page`; `has_more` instead of a
+        count."""
+        query = TalentSearchQuery(request.query_params)
+        params = query.params(default_timezone=selectors.default_timezone_of(request.user), strict=True)
         return Response(TalentPageSerializer(talent_search(params=params)).data)
 
 

@@ -18,7 +18,7 @@ from jobs.services import jobs as job_services
 from jobs.services import proposals as proposal_services
 from jobs.services import saved_searches as saved_search_services
 from kernel.errors import DomainError
-from kernel.pages import add_refusal, attempt, show_refusal
+from kernel.pages import add_refusal, form_action, show_refusal
 
 # Service argument names → this app's form field names, for refusals shown beside the fields.
 FORM_FIELDS = {
@@ -157,12 +157,13 @@ def edit(request, job_id: int):
 
 
 def _publish(request, job_id: int):
-    attempt(
+    return form_action(
         request,
+        None,
         lambda: job_services.job_publish(user=request.user, job_id=job_id),
-        "Your job is open: freelancers can find it and send proposals.",
+        success="Your job is open: freelancers can find it and send proposals.",
+        redirect_to=reverse("jobs:detail", args=[job_id]),
     )
-    return redirect("jobs:detail", job_id)
 
 
 @login_required
@@ -175,15 +176,14 @@ def publish(request, job_id: int):
 @require_POST
 def close(request, job_id: int):
     form = forms.CloseJobForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say whether the job was filled or cancelled.")
-        return redirect("jobs:detail", job_id)
-    attempt(
+    return form_action(
         request,
+        form,
         lambda: job_services.job_close(user=request.user, job_id=job_id, **form.cleaned_data),
-        "The job is closed.",
+        success="The job is closed.",
+        redirect_to=reverse("jobs:detail", args=[job_id]),
+        invalid="Say whether the job was filled or cancelled.",
     )
-    return redirect("jobs:detail", job_id)
 
 
 @login_required
@@ -251,13 +251,13 @@ def proposal_detail(request, proposal_id: int):
 
 
 def _proposal_action(request, proposal_id: int, service, success: str, next_url: str | None = None):
-    try:
-        proposal = service(user=request.user, proposal_id=proposal_id)
-    except DomainError as exc:
-        show_refusal(request, exc)
-        return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal_id]))
-    messages.success(request, success)
-    return redirect(next_url or reverse("jobs:proposal_detail", args=[proposal.pk]))
+    return form_action(
+        request,
+        None,
+        lambda: service(user=request.user, proposal_id=proposal_id),
+        success=success,
+        redirect_to=next_url or reverse("jobs:proposal_detail", args=[proposal_id]),
+    )
 
 
 def _safe_next(request) -> str | None:
@@ -317,46 +317,46 @@ def invitations(request):
 @login_required
 @require_POST
 def invitation_accept(request, invitation_id: int):
-    try:
-        invitation = invitation_services.invitation_accept(user=request.user, invitation_id=invitation_id)
-    except DomainError as exc:
-        show_refusal(request, exc)
-        return redirect("jobs:invitations")
-    messages.success(request, "Invitation accepted: write your proposal.")
-    return redirect("jobs:propose", invitation.job_id)
+    return form_action(
+        request,
+        None,
+        lambda: invitation_services.invitation_accept(user=request.user, invitation_id=invitation_id),
+        success="Invitation accepted: write your proposal.",
+        redirect_to="jobs:invitations",
+        success_to=lambda invitation: reverse("jobs:propose", args=[invitation.job_id]),
+    )
 
 
 @login_required
 @require_POST
 def invitation_decline(request, invitation_id: int):
-    attempt(
+    return form_action(
         request,
+        None,
         lambda: invitation_services.invitation_decline(user=request.user, invitation_id=invitation_id),
-        "Invitation declined.",
+        success="Invitation declined.",
+        redirect_to="jobs:invitations",
     )
-    return redirect("jobs:invitations")
 
 
 @login_required
 @require_POST
 def invite(request):
     form = forms.InvitationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a job and a freelancer to invite.")
-        return redirect("jobs:talent")
-    job_id = form.cleaned_data["job"]
-    try:
-        invitation_services.invitation_create(
+    return form_action(
+        request,
+        form,
+        lambda: invitation_services.invitation_create(
             user=request.user,
-            job_id=job_id,
+            job_id=form.cleaned_data["job"],
             freelancer_id=form.cleaned_data["freelancer"],
             message=form.cleaned_data["message"],
-        )
-    except DomainError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, "Invitation sent.")
-    return redirect(_safe_next(request) or reverse("jobs:detail", args=[job_id]))
+        ),
+        success="Invitation sent.",
+        redirect_to=lambda: _safe_next(request) or reverse("jobs:detail", args=[form.cleaned_data["job"]]),
+        invalid="Choose a job and a freelancer to invite.",
+        invalid_to="jobs:talent",
+    )
 
 
 # --- Talent search (clients) ---
@@ -365,11 +365,10 @@ def invite(request):
 @login_required
 @vary_on_headers("HX-Request")
 def talent(request):
-    form = TalentSearchForm(request.GET or None)
     default_zone = selectors.default_timezone_of(request.user)
-    params = (form if request.GET else TalentSearchForm({})).to_params(default_timezone=default_zone)
-    if not request.GET:
-        form = TalentSearchForm(initial={"timezone": default_zone, "work_start": "09:00", "work_end": "17:00"})
+    initial = {"timezone": default_zone, "work_start": "09:00", "work_end": "17:00"}
+    form = TalentSearchForm(request.GET or None, initial=initial)
+    params = form.params(default_timezone=default_zone)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -391,26 +390,24 @@ def talent(request):
 def saved_searches(request):
     if request.method == "POST":
         form = forms.SavedSearchForm(request.POST)
-        if form.is_valid():
-            try:
-                saved_search_services.saved_search_create(user=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                show_refusal(request, exc)
-            else:
-                messages.success(request, "Search saved: we will tell you about new matching jobs.")
-        else:
-            messages.error(request, "Give the search a name.")
-        return redirect("jobs:saved_searches")
+        return form_action(
+            request,
+            form,
+            lambda: saved_search_services.saved_search_create(user=request.user, **form.cleaned_data),
+            success="Search saved: we will tell you about new matching jobs.",
+            redirect_to="jobs:saved_searches",
+            invalid="Give the search a name.",
+        )
     return render(request, "jobs/saved_searches.html", {"searches": selectors.saved_searches_of(request.user)})
 
 
 @login_required
 @require_POST
 def saved_search_delete(request, saved_search_id: int):
-    try:
-        saved_search_services.saved_search_delete(user=request.user, saved_search_id=saved_search_id)
-    except DomainError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, "Saved search deleted.")
-    return redirect("jobs:saved_searches")
+    return form_action(
+        request,
+        None,
+        lambda: saved_search_services.saved_search_delete(user=request.user, saved_search_id=saved_search_id),
+        success="Saved search deleted.",
+        redirect_to="jobs:saved_searches",
+    )

@@ -8,13 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import OrgPerm, has_org_perm
 from kernel.errors import DomainError
 from kernel.idempotency import scoped_key
-from kernel.pages import show_refusal
+from kernel.pages import form_action, show_refusal
 from payments import selectors
 from payments.exports import organization_transactions_csv, user_transactions_csv
 from payments.forms import SandboxBankForm, StripeAccountForm, StripeCardForm, TestCardForm, WithdrawForm
@@ -106,18 +107,17 @@ def payout_methods(request):
 def payout_method_action(request, method_id: int, action: str):
     if action not in ACTIONS:
         raise Http404
-    try:
-        if action == "default":
-            payouts.payout_method_set_default(user=request.user, payout_method_id=method_id)
-            messages.success(request, "Default payout method changed.")
-        else:
-            payouts.payout_method_remove(user=request.user, payout_method_id=method_id)
-            messages.success(request, "Payout method removed.")
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        messages.error(request, exc.detail)
-    return redirect("payments:payout_methods")
+    if action == "default":
+        call, success = payouts.payout_method_set_default, "Default payout method changed."
+    else:
+        call, success = payouts.payout_method_remove, "Payout method removed."
+    return form_action(
+        request,
+        None,
+        lambda: call(user=request.user, payout_method_id=method_id),
+        success=success,
+        redirect_to="payments:payout_methods",
+    )
 
 
 # --- client organizations ---
@@ -201,22 +201,17 @@ def payment_method_action(request, organization_id: int, method_id: int, action:
     if action not in ACTIONS:
         raise Http404
     organization = _organization(request, organization_id, OrgPerm.MANAGE_PAYMENT_METHODS)
-    try:
-        if action == "default":
-            payment_methods.payment_method_set_default(
-                actor=request.user, organization=organization, payment_method_id=method_id
-            )
-            messages.success(request, "Default card changed.")
-        else:
-            payment_methods.payment_method_remove(
-                actor=request.user, organization=organization, payment_method_id=method_id
-            )
-            messages.success(request, "Card removed.")
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        messages.error(request, exc.detail)
-    return redirect("payments:payment_methods", organization_id=organization.pk)
+    if action == "default":
+        call, success = payment_methods.payment_method_set_default, "Default card changed."
+    else:
+        call, success = payment_methods.payment_method_remove, "Card removed."
+    return form_action(
+        request,
+        None,
+        lambda: call(actor=request.user, organization=organization, payment_method_id=method_id),
+        success=success,
+        redirect_to=reverse("payments:payment_methods", args=[organization.pk]),
+    )
 
 
 # --- staff ---

@@ -459,6 +459,8 @@ API = {
     "api-contract-timesheet": row(parties(), args=HOURLY_TIMESHEET),
     "api-contract-timesheet-dispute": row(parties(PAYERS), "post", HOURLY_TIMESHEET),
     "api-contract-bonuses": row(parties(PAYERS), "post", HOURLY),
+    # Both sides read the updates (tests/contracts/test_hourly_api.py); the row checks who may write one.
+    "api-contract-updates": row(parties({"freelancer"}), "post", HOURLY, lambda s: {"done": "Shipped the cart."}),
     "api-contract-pause": row(parties(HIRERS), "post", lambda s: {"pk": s.hourly.pk}),
     "api-contract-resume": row(parties(HIRERS), "post", lambda s: {"pk": s.hourly.pk}),
     "api-contract-feedback": row(parties({*HIRERS, "freelancer"}), "post", CONTRACT),

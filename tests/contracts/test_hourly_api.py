@@ -140,3 +140,63 @@ def test_pause_and_resume_over_the_api(hourly, members):
     assert paused.status_code == 200 and paused.json()["status"] == "paused"
     assert client_for(hourly.freelancer).post(f"/api/v1/contracts/{hourly.pk}/resume/").status_code == 403
     assert api.post(f"/api/v1/contracts/{hourly.pk}/resume/").json()["status"] == "active"
+
+
+# --- Weekly updates ---
+
+
+def updates_url(contract) -> str:
+    return f"/api/v1/contracts/{contract.pk}/updates/"
+
+
+def test_the_freelancer_posts_weekly_updates_both_sides_read_them_others_get_404(hourly, members, clock):
+    api = client_for(hourly.freelancer)
+    clock("2026-11-25 18:00")
+    assert api.post(updates_url(hourly), {"done": "Cart"}, format="json").status_code == 201
+    clock("2026-12-02 18:00")
+    created = api.post(updates_url(hourly), {"done": "Checkout", "blockers": "No API key"}, format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["week_start"], created.json()["blockers"]) == ("2026-11-30", "No API key")
+    # Posting again in the same week rewrites that week's update.
+    rewritten = api.post(updates_url(hourly), {"done": "Checkout and tests"}, format="json").json()
+    assert rewritten["id"] == created.json()["id"] and rewritten["blockers"] == ""
+    listed = client_for(members[Role.MEMBER]).get(updates_url(hourly)).json()
+    assert listed["count"] == 2
+    assert [u["done"] for u in listed["results"]] == ["Checkout and tests", "Cart"]  # newest week first
+    assert client_for(members[Role.OWNER]).post(updates_url(hourly), {"done": "x"}, format="json").status_code == 403
+    stranger = client_for(FreelancerProfileFactory().user)
+    assert stranger.get(updates_url(hourly)).status_code == 404
+    assert stranger.post(updates_url(hourly), {"done": "x"}, format="json").status_code == 404
+    assert client_for(UserFactory(is_staff=True)).get(updates_url(hourly)).status_code == 404
+    assert APIClient().get(updates_url(hourly)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"done": "  "}, "done", "update_invalid"),
+        ({"done": "Cart", "next": "x" * 2001}, "next", "update_invalid"),
+        ({}, "done", "invalid"),
+        ({"done": "Cart\x00"}, "done", "invalid"),
+        ({"done": ["a list"]}, "done", "invalid"),
+    ],
+)
+def test_a_bad_weekly_update_is_a_400_naming_the_field(hourly, clock, body, field, code):
+    clock("2026-12-02 18:00")
+    answer = client_for(hourly.freelancer).post(updates_url(hourly), body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["code"] == code and field in answer.json()["errors"]
+
+
+def test_weekly_updates_belong_to_hourly_contracts_and_their_list_is_paged(hourly, organization, freelancer, clock):
+    from tests.factories import ContractFactory
+
+    fixed = ContractFactory(offer__organization=organization, offer__freelancer=freelancer)
+    api = client_for(freelancer)
+    refused = api.post(updates_url(fixed), {"done": "Cart"}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "contract_not_hourly"
+    for day in ("2026-11-18", "2026-11-25", "2026-12-02"):
+        clock(f"{day} 18:00")
+        api.post(updates_url(hourly), {"done": f"Week of {day}"}, format="json")
+    page = api.get(updates_url(hourly), {"limit": 2}).json()
+    assert (page["count"], len(page["results"]), page["next"] is not None) == (3, 2, True)

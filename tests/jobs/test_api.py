@@ -214,6 +214,44 @@ def test_talent_search_over_the_api(owner, freelancer):
     assert api(owner).get("/api/v1/talent/", {"timezone": "Mars/Base"}).status_code == 400
 
 
+def test_talent_search_over_the_api_reads_every_filter_in_cents(owner, freelancer, python_skill):
+    from jobs.search.index import talent_index_refresh
+
+    profile = freelancer.freelancer_profile
+    profile.headline, profile.hourly_rate_cents = "Kotlin engineer", 4000
+    profile.save()
+    profile.skills.add(python_skill)
+    talent_index_refresh(profile=profile)
+    found = {"skills": [python_skill.pk], "rate_min_cents": 3000, "rate_max_cents": 5000, "min_overlap_hours": 0}
+    assert [hit["profile_id"] for hit in api(owner).get("/api/v1/talent/", found).json()["results"]] == [profile.pk]
+    too_dear = api(owner).get("/api/v1/talent/", {**found, "rate_max_cents": 3999}).json()
+    assert too_dear["results"] == []
+    # Languages repeat the parameter (or list codes separated by commas, as the page's input does).
+    for languages in (["xx", "yy"], "xx, yy"):
+        assert api(owner).get("/api/v1/talent/", {"languages": languages}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"rate_min_cents": "-1"}, "rate_min_cents", "Ensure this value is greater than or equal to 0."),
+        ({"rate_max_cents": "ten"}, "rate_max_cents", "Enter a whole number."),
+        ({"min_overlap_hours": "9"}, "min_overlap_hours", "Ensure this value is less than or equal to 8."),
+        ({"min_score": "101"}, "min_score", "Ensure this value is less than or equal to 100."),
+        ({"skills": "abc"}, "skills", "“abc” is not a valid value."),
+        ({"skills": str(2**63)}, "skills", f"“{2**63}” is not a valid value."),
+        ({"country": "PRT"}, "country", "Ensure this value has at most 2 characters (it has 3)."),
+        ({"work_start": "25:00"}, "work_start", "Enter a valid time."),
+        ({"sort": "cheapest"}, "sort", "Select a valid choice. cheapest is not one of the available choices."),
+        ({"page": "0"}, "page", "Ensure this value is greater than or equal to 1."),
+    ],
+)
+def test_a_bad_talent_query_is_a_400_naming_the_parameter(owner, params, field, message):
+    response = api(owner).get("/api/v1/talent/", params)
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "detail": "Some fields are not valid.", "errors": {field: [message]}}
+
+
 def test_saved_searches_are_private(freelancer, other_freelancer):
     created = api(freelancer).post("/api/v1/saved-searches/", {"name": "Kotlin", "query": "q=kotlin"})
     assert created.status_code == 201

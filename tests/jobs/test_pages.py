@@ -292,6 +292,36 @@ def test_my_proposals_and_invitations_queries_are_constant(client, owner, organi
     )
 
 
+def test_the_talent_page_reads_the_same_filters_with_rates_in_dollars(client, owner, freelancer):
+    profile = freelancer.freelancer_profile
+    profile.headline, profile.hourly_rate_cents = "Kotlin engineer", 4000
+    profile.save()
+    talent_index_refresh(profile=profile)
+    login(client, owner)
+    found = client.get(reverse("jobs:talent"), {"q": "kotlin", "rate_min": "30", "rate_max": "50.00"})
+    assert "Kotlin engineer" in found.content.decode()
+    too_dear = client.get(reverse("jobs:talent"), {"q": "kotlin", "rate_max": "39.99"})
+    assert "Kotlin engineer" not in too_dear.content.decode()
+
+
+def test_bad_talent_filters_are_shown_beside_their_inputs_and_the_rest_still_applies(client, owner, freelancer):
+    profile = freelancer.freelancer_profile
+    profile.headline = "Kotlin engineer"
+    profile.save()
+    talent_index_refresh(profile=profile)
+    login(client, owner)
+    bad = {"q": "kotlin", "rate_min": "abc", "min_overlap": "9", "timezone": "Mars/Base", "page": "x"}
+    response = client.get(reverse("jobs:talent"), bad)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "rate_min": ["Enter an amount such as 1250 or 1,250.50 (at most two decimals)."],
+        "min_overlap": ["Ensure this value is less than or equal to 8."],
+        "timezone": ["Select a valid choice. Mars/Base is not one of the available choices."],
+        "page": ["Enter a whole number."],
+    }
+    assert "Kotlin engineer" in response.content.decode()
+
+
 def test_talent_page_queries_are_constant(client, owner):
     login(client, owner)
 
