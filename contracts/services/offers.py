@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import FreelancerProfile, Membership, Organization
 from accounts.permissions import OrgPerm, has_org_perm, may, organization_ids_with
+from accounts.selectors import shown_to_public
 from contracts.models import Contract, ContractEvent, ContractType, Milestone, Offer, OfferMilestone
 from contracts.services._common import notify_client, require_client
 from jobs.models import Proposal
@@ -164,10 +165,14 @@ def offer_create(
         freelancer, job = proposal.freelancer.user, proposal.job
     else:
         assert freelancer_profile_id is not None  # exactly one of the two targets (checked above)
-        profile = FreelancerProfile.objects.select_related("user").filter(pk=freelancer_profile_id).first()
+        # Only a profile the public may see: a hidden one or a suspended account is no one to hire.
+        profiles = FreelancerProfile.objects.select_related("user").filter(shown_to_public())
+        profile = profiles.filter(pk=freelancer_profile_id).first()
         if profile is None:
             raise NotFound("No freelancer with this id.")
         freelancer = profile.user
+    if not freelancer.is_active:
+        raise DomainError("freelancer_suspended", "This freelancer's account is suspended: they cannot be hired.")
     if Membership.objects.filter(user=freelancer, organization_id=organization_id).exists():
         raise DomainError("own_member", "You cannot make an offer to a member of your own organization.")
 

@@ -137,6 +137,19 @@ def test_an_offer_needs_a_freelancer_profile_and_not_a_member(owner, organizatio
     assert exc.value.code == "own_member"
 
 
+def test_no_offer_to_a_hidden_profile_or_a_suspended_freelancer(owner, organization, proposal):
+    hidden = FreelancerProfileFactory(hidden_at=timezone.now())
+    with pytest.raises(NotFound):
+        send(owner, organization, freelancer_profile_id=hidden.pk)
+    suspended = FreelancerProfileFactory(user__is_active=False)
+    with pytest.raises(NotFound):
+        send(owner, organization, freelancer_profile_id=suspended.pk)
+    type(proposal.freelancer.user).objects.filter(pk=proposal.freelancer.user_id).update(is_active=False)
+    with pytest.raises(DomainError) as exc:
+        send(owner, organization, proposal_id=proposal.pk)
+    assert exc.value.code == "freelancer_suspended"
+
+
 # --- Answering ---
 
 
