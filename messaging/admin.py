@@ -94,7 +94,7 @@ class ReportAdmin(ReadOnlyAdmin):
     """The moderation queue. Open reports first, oldest first; one outcome closes every open report on the same
     thing. Only staff with "Can act on reports" see the actions (the service checks it again)."""
 
-    list_display = ("created_at", "subject_title", "category", "reporter", "reports_on_it", "status")
+    list_display = ("what_was_reported", "category", "status", "reports_on_it", "created_at")
     list_filter = ("status", KindFilter, "category", "created_at")
     search_fields = ("subject_title", "subject_text", "reason", "reporter__email", "subject_author__email", "target")
     list_select_related = ("reporter",)
@@ -128,6 +128,10 @@ class ReportAdmin(ReadOnlyAdmin):
             )
             .order_by("open_first", "created_at", "id")
         )
+
+    @admin.display(description="what was reported", ordering="subject_title")
+    def what_was_reported(self, report):
+        return report.subject_title
 
     @admin.display(description="reports on it", ordering="reports_count")
     def reports_on_it(self, report):
