@@ -565,7 +565,9 @@ class DocumentSequence(models.Model):
 
 class BillingDocument(models.Model):
     """An invoice to the client or a statement to the freelancer for one closed week. Its lines and totals are
-    frozen when it is issued (`lines`: one per UTC day of the week, with minutes and billable minutes)."""
+    frozen when it is issued (`lines`: one per day of the week in the recipient's zone, the organization's or the
+    freelancer's, each with that zone's name, minutes and billable minutes; older documents' lines, without a
+    zone, are UTC days)."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", "Invoice"
