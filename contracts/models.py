@@ -712,7 +712,9 @@ class Dispute(models.Model):
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
     milestone = models.OneToOneField(Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="dispute")
-    # Hourly: the disputed week, as a reference ("timesheet:40") until the timesheet model is on main.
+    # What is disputed, as a reference (kernel.refs): "milestone:12" for a milestone (beside its key above) or
+    # "timesheet:40" for a week's hours (which have no key of their own). Unique, so the same money is disputed
+    # once; the dispute's hold key is made from it, and billing finds a week's dispute by it.
     subject_reference = models.CharField(max_length=120)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_by_side = models.CharField(max_length=10, choices=Party.choices)
