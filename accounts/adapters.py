@@ -3,9 +3,7 @@ import zoneinfo
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.db import transaction
 
-from accounts.services.auth import api_token_revoke
 from accounts.services.signup import signup_complete
 
 
@@ -28,12 +26,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request) -> str:
         # allauth's rate limits (login, sign-up, password reset) key on this address.
         return client_ip(request)
-
-    def set_password(self, user, password) -> None:
-        # Password change, set and reset all come here: an API token made with the old password stops working.
-        with transaction.atomic():
-            super().set_password(user, password)
-            api_token_revoke(user=user)
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django_countries.fields import CountryField
@@ -49,6 +49,19 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        # A new password revokes the API token, whichever path set it: allauth's change, set and reset, the admin's
+        # password forms, `manage.py changepassword`, a service. All of them call set_password and then save,
+        # which Django marks with `_password` (what password_validation.password_changed runs on); the re-hash of
+        # an unchanged password at login (a hasher upgrade) clears it first, so it keeps the token.
+        password_changed = self._password is not None and not self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if password_changed:
+                from accounts.services.auth import api_token_revoke  # the services import the models
+
+                api_token_revoke(user=self)
 
     @property
     def display_name(self) -> str:

@@ -14,6 +14,7 @@ from accounts.models import (
     Skill,
     User,
 )
+from accounts.permissions import ROLE_PERMISSIONS, OrgPerm
 from kernel.errors import NotFound
 
 
@@ -26,6 +27,13 @@ def freelancer_profile_of(user: User) -> FreelancerProfile | None:
         .prefetch_related("skills", "languages", "portfolio_items")
         .first()
     )
+
+
+def members_with(*, organization_id: int, perm: OrgPerm) -> QuerySet[User]:
+    """The organization's members whose role allows `perm` (who hears about what they can act on). One row per
+    user (one membership per organization), so it combines with `|` and no `distinct()` is needed."""
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+    return User.objects.filter(memberships__organization_id=organization_id, memberships__role__in=roles)
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

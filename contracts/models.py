@@ -565,7 +565,9 @@ class DocumentSequence(models.Model):
 
 class BillingDocument(models.Model):
     """An invoice to the client or a statement to the freelancer for one closed week. Its lines and totals are
-    frozen when it is issued (`lines`: one per UTC day of the week, with minutes and billable minutes)."""
+    frozen when it is issued (`lines`: one per day of the week in the recipient's zone, the organization's or the
+    freelancer's, each with that zone's name, minutes and billable minutes; older documents' lines, without a
+    zone, are UTC days)."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", "Invoice"
@@ -710,7 +712,9 @@ class Dispute(models.Model):
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
     milestone = models.OneToOneField(Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="dispute")
-    # Hourly: the disputed week, as a reference ("timesheet:40") until the timesheet model is on main.
+    # What is disputed, as a reference (kernel.refs): "milestone:12" for a milestone (beside its key above) or
+    # "timesheet:40" for a week's hours (which have no key of their own). Unique, so the same money is disputed
+    # once; the dispute's hold key is made from it, and billing finds a week's dispute by it.
     subject_reference = models.CharField(max_length=120)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_by_side = models.CharField(max_length=10, choices=Party.choices)

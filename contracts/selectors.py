@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from accounts.models import Organization
-from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, organization_ids_with
+from accounts.permissions import OrgPerm, organization_ids_with
+from accounts.selectors import members_with
 from contracts.models import Contract, Milestone, MilestoneEvent, MilestoneSubmission, Offer, SubmissionFile
 from kernel.errors import NotFound
 
@@ -144,7 +145,4 @@ def milestones_due_for_auto_approval(*, before) -> QuerySet[Milestone]:
 
 def organization_users_with(*, organization_id: int, perm: OrgPerm) -> list:
     """The members of an organization whose role allows `perm`: who hears about what they can act on."""
-    roles = [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
-    return list(
-        User.objects.filter(memberships__organization_id=organization_id, memberships__role__in=roles).distinct()
-    )
+    return list(members_with(organization_id=organization_id, perm=perm))

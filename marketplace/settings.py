@@ -302,6 +302,8 @@ SPECTACULAR_SETTINGS = {
         "JobInvitationStatusEnum": "jobs.models.Invitation.Status",
         "JobDurationEnum": "jobs.models.Duration",
         "PayoutMethodKindEnum": "payments.models.PayoutMethod.Kind",
+        "DisputeStatusEnum": "contracts.models.Dispute.Status",
+        "PartyEnum": "contracts.models.Party",
     },
 }
 

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Substr
 
-from accounts.permissions import ROLE_PERMISSIONS, OrgPerm, organization_ids_with
-from accounts.selectors import public_profile
+from accounts.permissions import OrgPerm, organization_ids_with
+from accounts.selectors import members_with, public_profile
 from kernel.errors import NotFound
 from kernel.refs import MAX_PK
 from messaging import reports
@@ -63,9 +63,10 @@ def people_in(conversation: Conversation) -> QuerySet:
     """Everyone who may read `conversation` now (who hears about its messages)."""
     if conversation.kind == Conversation.Kind.DIRECT:
         return User.objects.filter(conversations__conversation=conversation)
-    roles = [role for role, perms in ROLE_PERMISSIONS.items() if conversation.org_perm in perms]
-    members = Q(memberships__organization_id=conversation.organization_id, memberships__role__in=roles)
-    return User.objects.filter(members | Q(pk=conversation.freelancer_id)).distinct()
+    organization_id, freelancer_id = conversation.organization_id, conversation.freelancer_id
+    assert organization_id is not None and freelancer_id is not None  # set on every other kind (a CheckConstraint)
+    members = members_with(organization_id=organization_id, perm=OrgPerm(conversation.org_perm))
+    return (members | User.objects.filter(pk=freelancer_id)).distinct()
 
 
 def _last_read(user):

@@ -41,6 +41,7 @@ def api_token_of(user: User) -> Token | None:
 
 @transaction.atomic
 def api_token_revoke(*, user: User) -> bool:
-    """Delete the user's API token; the next token request makes a new one. False when there was none."""
+    """Delete the user's API token; the next token request makes a new one. False when there was none. Called on
+    request, on suspension, and by User.save whenever the password changed (by any path)."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return deleted > 0

@@ -257,13 +257,14 @@ def _record_charged(timesheet: Timesheet, *, now: dt.datetime) -> None:
     contract = timesheet.contract
     resumed = contract_resume_after_charge(contract_id=contract.pk)
     hours = hours_label(timesheet.billable_minutes)
+    disputable = f"Hours can be disputed until {timesheet.review_ends_at:%a %d %b %H:%M} UTC."
     tell_both(
         contract=contract,
         kind="timesheet_closed",
         perm=OrgPerm.APPROVE_PAYMENTS,
         title=f"Week of {timesheet.week_start:%d %b %Y} on “{contract.title}”: {hours} h billed, "
         f"{format_money(timesheet.total_cents, timesheet.currency)} charged",
-        body="The contract is active again." if resumed else "Hours can be disputed until Friday.",
+        body="The contract is active again." if resumed else disputable,
     )
 
 

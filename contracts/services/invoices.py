@@ -1,7 +1,10 @@
 """Invoices and statements of closed weeks: issuing them with gapless numbers, reading them, CSV and PDF.
 
 The invoice is issued in the freelancer's name to the client (numbered per freelancer); the statement by the
-platform to the freelancer (numbered by the platform). A number is taken from the issuer's DocumentSequence row
+platform to the freelancer (numbered by the platform). Each is dated in the zone of whom it is for, as the
+timesheet pages are in their reader's: the invoice in the organization's, the statement in the freelancer's
+profile's. Its days are cut at that zone's midnights when it is issued and frozen with it (each line names its
+zone; documents from before lines named one are in UTC). A number is taken from the issuer's DocumentSequence row
 under its lock in the transaction that writes the document, so a rollback gives it back: no gaps, no repeats.
 """
 
@@ -10,14 +13,16 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
+from accounts.models import FreelancerProfile
 from accounts.permissions import OrgPerm, organization_ids_with
 from contracts.models import BillingDocument, DocumentSequence, Timesheet
 from contracts.services.timesheets import intervals_of
-from contracts.services.weeks import day_totals, hours_label, zone_of
+from contracts.services.weeks import Interval, day_totals, hours_label, zone_of
 from kernel.errors import NotFound
 from kernel.money import format_money
 from kernel.transitions import lock
@@ -39,18 +44,25 @@ def _next_number(*, issuer_key: str, kind: str) -> int:
     return sequence.last_number
 
 
+def _lines(intervals: list[Interval], *, limit_minutes: int, zone: ZoneInfo) -> list[dict]:
+    days = day_totals(intervals, limit_minutes=limit_minutes, zone=zone)
+    return [
+        {"date": d.date.isoformat(), "zone": zone.key, "minutes": d.minutes, "billable_minutes": d.billable_minutes}
+        for d in days
+    ]
+
+
 def documents_issue(*, timesheet: Timesheet, now: dt.datetime) -> list[BillingDocument]:
     """The week's invoice and statement, once (call inside the transaction that records the charge)."""
     if timesheet.documents.exists():
         return list(timesheet.documents.all())
-    days = day_totals(
-        intervals_of(timesheet.entries.all()), limit_minutes=timesheet.weekly_limit_hours * 60, zone=zone_of("UTC")
-    )
-    lines = [{"date": d.date.isoformat(), "minutes": d.minutes, "billable_minutes": d.billable_minutes} for d in days]
+    contract = timesheet.contract
+    profile = FreelancerProfile.objects.filter(user_id=contract.freelancer_id)
+    freelancer_zone = zone_of(profile.values_list("timezone", flat=True).first())
+    intervals, limit = intervals_of(timesheet.entries.all()), timesheet.weekly_limit_hours * 60
     freelancer_fee = fees.freelancer_fee(timesheet.amount_cents)
     common = {
         "timesheet": timesheet,
-        "lines": lines,
         "hourly_rate_cents": timesheet.hourly_rate_cents,
         "billable_minutes": timesheet.billable_minutes,
         "total_minutes": timesheet.total_minutes,
@@ -58,12 +70,13 @@ def documents_issue(*, timesheet: Timesheet, now: dt.datetime) -> list[BillingDo
         "currency": timesheet.currency,
         "issued_at": now,
     }
-    invoice_issuer = f"user:{timesheet.contract.freelancer_id}"
+    invoice_issuer = f"user:{contract.freelancer_id}"
     return [
         BillingDocument.objects.create(
             kind=DOC.INVOICE,
             issuer_key=invoice_issuer,
             number=_next_number(issuer_key=invoice_issuer, kind=DOC.INVOICE),
+            lines=_lines(intervals, limit_minutes=limit, zone=zone_of(contract.organization.timezone)),
             fee_cents=timesheet.client_fee_cents,
             total_cents=timesheet.amount_cents + timesheet.client_fee_cents,
             **common,
@@ -72,6 +85,7 @@ def documents_issue(*, timesheet: Timesheet, now: dt.datetime) -> list[BillingDo
             kind=DOC.STATEMENT,
             issuer_key=PLATFORM_ISSUER,
             number=_next_number(issuer_key=PLATFORM_ISSUER, kind=DOC.STATEMENT),
+            lines=_lines(intervals, limit_minutes=limit, zone=freelancer_zone),
             fee_cents=freelancer_fee,
             total_cents=timesheet.amount_cents - freelancer_fee,
             **common,
@@ -99,21 +113,27 @@ def document_get(*, user, document_id: int) -> BillingDocument:
     return document
 
 
+def document_zone(document: BillingDocument) -> ZoneInfo:
+    """The zone the document is dated in (the one its lines were cut in when it was issued)."""
+    return zone_of(document.lines[0].get("zone") if document.lines else None)
+
+
 def _rows(document: BillingDocument) -> list[list[str]]:
     """The document as rows of text: the one source of the CSV and the PDF."""
     contract = document.timesheet.contract
+    zone = document_zone(document)
     money = document.currency
     fee_label = "Client fee" if document.kind == DOC.INVOICE else "Freelancer service fee"
     total_label = "Total charged" if document.kind == DOC.INVOICE else "You earn"
     rows = [
         [document.get_kind_display(), document.display_number],
-        ["Issued", f"{document.issued_at:%Y-%m-%d %H:%M} UTC"],
+        ["Issued", f"{document.issued_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"],
         ["Contract", contract.title],
         ["Client", contract.organization.name],
         ["Freelancer", contract.freelancer.display_name],
         ["Week", f"{document.timesheet.week_start:%Y-%m-%d} to {document.timesheet.week_end:%Y-%m-%d} (UTC)"],
         [],
-        ["Date (UTC)", "Hours", "Billable hours"],
+        [f"Date ({zone.key})", "Hours", "Billable hours"],
     ]
     rows += [
         [line["date"], hours_label(line["minutes"]), hours_label(line["billable_minutes"])] for line in document.lines

@@ -44,22 +44,22 @@ class OfferTerms:
     milestones: Sequence[MilestoneTerms] = ()
 
 
-def earliest_start_date() -> dt.date:
+def earliest_start_date(now: dt.datetime | None = None) -> dt.date:
     # A day of slack: "today" in a client's zone west of UTC is still yesterday in UTC.
-    return timezone.now().date() - dt.timedelta(days=1)
+    return (now or timezone.now()).date() - dt.timedelta(days=1)
 
 
 def _max_amount() -> str:
     return format_money(settings.MAX_CONTRACT_AMOUNT_CENTS)
 
 
-def _milestone_errors(milestone: MilestoneTerms) -> list[str]:
+def _milestone_errors(milestone: MilestoneTerms, now: dt.datetime | None = None) -> list[str]:
     errors = []
     if not milestone.title.strip():
         errors.append("Give each milestone a title.")
     if not 0 < milestone.amount_cents <= settings.MAX_CONTRACT_AMOUNT_CENTS:
         errors.append(f"Each milestone amount must be above zero and at most {_max_amount()}.")
-    if milestone.due_date and milestone.due_date < earliest_start_date():
+    if milestone.due_date and milestone.due_date < earliest_start_date(now):
         errors.append("A milestone cannot be due in the past.")
     return errors
 
@@ -71,9 +71,10 @@ def milestone_terms_clean(milestone: MilestoneTerms, *, field: str = "milestones
         raise InvalidInput("milestone_invalid", errors={field: errors})
 
 
-def offer_terms_clean(terms: OfferTerms) -> None:
+def offer_terms_clean(terms: OfferTerms, *, now: dt.datetime | None = None) -> None:
     """The rules of an offer's terms in one place (the form, the API and `offer_create` reach them): InvalidInput
-    ("offer_terms_invalid") with every field's errors, keyed by the terms' names (the API's field names)."""
+    ("offer_terms_invalid") with every field's errors, keyed by the terms' names (the API's field names). Dates
+    are judged as of `now` (the moment the offer is made)."""
     errors: dict[str, list[str]] = {}
 
     def refuse(field: str, message: str) -> None:
@@ -81,7 +82,7 @@ def offer_terms_clean(terms: OfferTerms) -> None:
 
     if terms.contract_type not in ContractType.values:
         refuse("contract_type", "Choose hourly or fixed price.")
-    if terms.start_date < earliest_start_date():
+    if terms.start_date < earliest_start_date(now):
         refuse("start_date", "The start date cannot be in the past.")
     if terms.contract_type == ContractType.HOURLY:
         low, high = settings.MIN_HOURLY_RATE_CENTS, settings.MAX_HOURLY_RATE_CENTS
@@ -98,7 +99,7 @@ def offer_terms_clean(terms: OfferTerms) -> None:
             refuse("milestones", "A fixed-price offer needs at least one milestone.")
         if len(terms.milestones) > settings.MAX_OFFER_MILESTONES:
             refuse("milestones", f"An offer can have at most {settings.MAX_OFFER_MILESTONES} milestones.")
-        for message in dict.fromkeys(m for milestone in terms.milestones for m in _milestone_errors(milestone)):
+        for message in dict.fromkeys(m for milestone in terms.milestones for m in _milestone_errors(milestone, now)):
             refuse("milestones", message)
         total = sum(m.amount_cents for m in terms.milestones)
         if terms.milestones and terms.total_cents is not None and total != terms.total_cents:
@@ -136,14 +137,17 @@ def offer_create(
     message: str = "",
     proposal_id: int | None = None,
     freelancer_profile_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Offer:
     """Send an offer from a proposal (`proposal_id`) or straight to a freelancer (`freelancer_profile_id`).
 
-    The actor needs OrgPerm.HIRE in the organization. Terms are checked with `offer_terms_clean`.
+    The actor needs OrgPerm.HIRE in the organization. Terms are checked with `offer_terms_clean`. `now` is when
+    the offer is made (the demo data backdates a contract with it; requests leave it to the clock).
     """
+    now = now or timezone.now()
     require_client(user=actor, organization_id=organization_id, perm=OrgPerm.HIRE)
     organization = Organization.objects.get(pk=organization_id)
-    offer_terms_clean(terms)
+    offer_terms_clean(terms, now=now)
     title = title.strip()
     if not title:
         raise InvalidInput("offer_title_required", errors={"title": "Give the contract a title."})
@@ -176,7 +180,6 @@ def offer_create(
     if Membership.objects.filter(user=freelancer, organization_id=organization_id).exists():
         raise DomainError("own_member", "You cannot make an offer to a member of your own organization.")
 
-    now = timezone.now()
     is_fixed = terms.contract_type == ContractType.FIXED
     try:
         with transaction.atomic():
@@ -261,10 +264,10 @@ def _answer(offer: Offer, to: str, *, actor, now: dt.datetime, **fields) -> None
 
 
 @transaction.atomic
-def offer_accept(*, actor, offer_id: int) -> Contract:
-    """The freelancer accepts: the contract and its milestones start, the proposal is marked hired, the contract's
-    conversation opens and the client hears about it."""
-    now = timezone.now()
+def offer_accept(*, actor, offer_id: int, now: dt.datetime | None = None) -> Contract:
+    """The freelancer accepts (at `now`, the clock's unless given): the contract and its milestones start, the
+    proposal is marked hired, the contract's conversation opens and the client hears about it."""
+    now = now or timezone.now()
     offer = _own_offer_for_update(actor=actor, offer_id=offer_id)
     _answer(offer, Offer.Status.ACCEPTED, actor=actor, now=now)
 

@@ -7,6 +7,7 @@ change not after it), and its totals are recounted under its row lock by every c
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -161,11 +162,19 @@ def current_week_start(now: dt.datetime | None = None) -> dt.date:
 # --- Disputing hours in the review period ---
 
 
+def _review_refusal(timesheet: Timesheet) -> str:
+    if timesheet.review_ends_at is not None:
+        return f"The review ended on {timesheet.review_ends_at:%a %d %b %H:%M} UTC: these hours cannot be disputed."
+    days = settings.HOURLY_REVIEW_DAYS
+    return f"Hours can be disputed once the week is charged, for {days} days from the Monday it closes."
+
+
 @transaction.atomic
 def timesheet_dispute(*, actor, timesheet_id: int, minutes: int, reason: str, now: dt.datetime | None = None):
-    """A client member who approves payments disputes `minutes` of a week's billable time (Monday to Friday
-    after it closed): a dispute opens (contracts.services.disputes) and holds their amount in escrow, so the
-    release at the end of the review takes only the rest; the dispute's resolution settles the held part."""
+    """A client member who approves payments disputes `minutes` of a week's billable time in its review (from
+    the charge on the Monday it closed until settings.HOURLY_REVIEW_DAYS after that Monday): a dispute opens
+    (contracts.services.disputes) and holds their amount in escrow, so the release at the end of the review
+    takes only the rest; the dispute's resolution settles the held part."""
     now = now or timezone.now()
     contract_id = Timesheet.objects.filter(pk=timesheet_id).values_list("contract_id", flat=True).first()
     contract = lock(Contract.objects.select_related("freelancer"), pk=contract_id)
@@ -181,7 +190,7 @@ def timesheet_dispute(*, actor, timesheet_id: int, minutes: int, reason: str, no
             errors={"minutes": ["Out of range."]},
         )
     if timesheet.review_ends_at is None or now >= timesheet.review_ends_at:
-        raise DomainError("review_over", "Hours can be disputed only from the Monday the week closes to Friday.")
+        raise DomainError("review_over", _review_refusal(timesheet))
     disputed = amount_for(minutes, timesheet.hourly_rate_cents)
     transition(
         timesheet,

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import FreelancerProfile, Membership, Organization, Role, User
+from contracts.models import BillingDocument, Contract, TimeEntry, Timesheet
 from tests.factories import FreelancerProfileFactory, MembershipFactory, OrganizationInvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,10 @@ def _snapshot():
         ),
         "memberships": list(Membership.objects.order_by("id").values_list("user__email", "organization__name", "role")),
         "organizations": list(Organization.objects.order_by("id").values_list("name", "timezone")),
+        "contracts": list(Contract.objects.order_by("id").values_list("title", "contract_type", "status")),
+        "timesheets": list(Timesheet.objects.order_by("id").values_list("contract__title", "week_start", "status")),
+        "entries": list(TimeEntry.objects.order_by("id").values_list("started_at", "ended_at")),
+        "documents": list(BillingDocument.objects.order_by("id").values_list("kind", "number")),
     }
 
 
@@ -27,6 +32,8 @@ def test_seed_demo_creates_the_demo_world_and_is_idempotent(capsys):
     first_output = capsys.readouterr().out
     assert "freelancer@demo.test" in first_output
     before = _snapshot()
+    assert {kind for _, kind, _ in before["contracts"]} == {"fixed", "hourly"}
+    assert len(before["documents"]) == 2  # the paid week's invoice and statement
 
     call_command("seed_demo")
     assert "nothing new" in capsys.readouterr().out

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
-from contracts.demo import seed_contracts
+from contracts.demo import seed_contracts, seed_hourly_contract
 from jobs.demo import seed_jobs
 
 SeedStep = Callable[..., None]
@@ -19,6 +19,7 @@ SEED_STEPS: list[tuple[str, SeedStep]] = [
     ("accounts", seed_accounts),
     ("jobs", seed_jobs),
     ("contracts", seed_contracts),
+    ("hourly", seed_hourly_contract),
 ]
 
 
