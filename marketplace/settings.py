@@ -301,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "jobs.models.Proposal.Status",
         "JobInvitationStatusEnum": "jobs.models.Invitation.Status",
         "JobDurationEnum": "jobs.models.Duration",
+        "ReportCategoryEnum": "messaging.models.Report.Category",
         "PayoutMethodKindEnum": "payments.models.PayoutMethod.Kind",
         "DisputeStatusEnum": "contracts.models.Dispute.Status",
         "PartyEnum": "contracts.models.Party",
