@@ -37,7 +37,7 @@ from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
-from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.models import OperationKind, OperationStatus
 from payments.services import saga
 from payments.services.ledger import Owner
 
@@ -217,11 +217,11 @@ def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
     return milestone
 
 
-def _payment_settled(op: GatewayOperation) -> None:
+def _payment_settled(settled: saga.Settlement) -> None:
     """The saga settled a payment for a milestone (registered for Kind.MILESTONE): finish our side, in the
     settling transaction, however the settlement arrived (the gateway's answer, the webhook, reconcile)."""
+    op, succeeded = settled.op, settled.succeeded
     milestone = _milestone_for_update(pk_of(op.reference, Kind.MILESTONE))
-    succeeded = op.status == OperationStatus.SUCCEEDED
     if op.kind == OperationKind.CHARGE and succeeded:
         if milestone.status != S.PENDING or milestone.contract.status != Contract.Status.ACTIVE:
             # Funded meanwhile by another charge, or the contract ended: the saga gives this money back.
@@ -251,7 +251,7 @@ def _payment_settled(op: GatewayOperation) -> None:
         _tell_freelancer(milestone, kind="milestone_refunded", title=f"“{milestone.title}” was refunded to the client")
     elif op.kind == OperationKind.REFUND:
         # Nothing left escrow: the request stands, and the freelancer can agree again.
-        body = f"{op.error_detail} The money stays in escrow; agree to the refund again to retry."
+        body = f"{settled.error_detail} The money stays in escrow; agree to the refund again to retry."
         _tell_freelancer(
             milestone, kind="milestone_refund_failed", title=f"The refund of “{milestone.title}” failed", body=body
         )

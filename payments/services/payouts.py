@@ -21,7 +21,6 @@ from payments.gateway.base import GatewayError, GatewayUnavailable, get_gateway
 from payments.models import (
     AccountKind,
     EntryKind,
-    GatewayOperation,
     OperationStatus,
     Payout,
     PayoutMethod,
@@ -173,14 +172,14 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
     return payout
 
 
-def _transfer_settled(op: GatewayOperation) -> None:
+def _transfer_settled(settled: saga.Settlement) -> None:
     """The saga settled a payout's transfer: the payout is paid, or failed with its money back to available."""
-    payout = lock(Payout.objects.select_related("user"), operation=op)
-    if op.status == OperationStatus.SUCCEEDED:
+    payout = lock(Payout.objects.select_related("user"), operation=settled.op)
+    if settled.succeeded:
         if payout.status == PayoutStatus.PENDING:
             transition(payout, PayoutStatus.PAID)
     else:
-        _fail(payout, reason=op.error_detail or "The payout failed.")
+        _fail(payout, reason=settled.error_detail or "The payout failed.")
 
 
 def payout_failed(*, payout_id: int, reason: str) -> Payout:

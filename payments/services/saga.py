@@ -7,11 +7,14 @@ How a caller (contracts for milestones, timesheets and bonuses; disputes) uses i
 
        saga.register(Kind.MILESTONE, on_settled=_milestone_payment_settled, expected_escrow=_milestone_escrow)
 
-   `on_settled(op)` runs inside the transaction that settles `op` (a GatewayOperation: `op.kind` charge / refund /
-   transfer, `op.status` succeeded / failed, `op.reference`, `op.actor`, `op.amount_cents`, `op.error_detail`),
-   whichever of the gateway's answer, the webhook or reconcile comes first, exactly once per settlement. Lock your
-   row, move its status, notify people. Raise DomainError to refuse money that is no longer wanted (the milestone
-   was funded meanwhile by another charge): the saga then refunds that charge automatically and alerts staff.
+   `on_settled(settled)` runs inside the transaction that settles an operation, whichever of the gateway's
+   answer, the webhook or reconcile comes first, exactly once per settlement. It is told a `Settlement`: the
+   outcome (`settled.succeeded`, `settled.status` succeeded / failed, `settled.error_detail` of a failure) and
+   `settled.op`, the GatewayOperation as its row still is (`op.kind` charge / refund / transfer, `op.reference`,
+   `op.actor`, `op.amount_cents`, `op.idempotency_key`; its status is not yet the outcome: the row moves after the
+   callback returns). Lock your row, move its status, notify people. Raise DomainError to refuse money that is
+   no longer wanted (the milestone was funded meanwhile by another charge): the saga then refunds that charge
+   automatically and alerts staff.
    `expected_escrow()` yields (reference, cents) for every reference of the kind; `ledger_check` compares it with
    the escrow postings of each reference.
 
@@ -91,7 +94,22 @@ OK, FAILED, PENDING = OperationStatus.SUCCEEDED, OperationStatus.FAILED, Operati
 
 # --- what callers register ---
 
-SettledCallback = Callable[[GatewayOperation], None]
+
+@dataclass(frozen=True)
+class Settlement:
+    """How an operation settled, as `on_settled` is told it: `op` is the row before it moves (see `register`)."""
+
+    op: GatewayOperation
+    status: str  # OperationStatus.SUCCEEDED or FAILED
+    error_code: str = ""
+    error_detail: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == OK
+
+
+SettledCallback = Callable[[Settlement], None]
 EscrowExpectation = Callable[[], Iterable[tuple[str, int]]]
 
 
@@ -112,11 +130,11 @@ def register(
     expected_escrow: EscrowExpectation | None = None,
     lock_first: Callable[[str], object] | None = None,
 ) -> None:
-    """Finish the business side of `kind`'s references with `on_settled(op)` when one of their operations
-    settles; `expected_escrow()` yields (reference, cents) for the ledger check. `lock_first(reference)` locks the
-    caller's row: settlement takes it before the operation's and the accounts', the order in which a caller
-    begins an operation under that lock, so a settlement and a new request on the same row cannot deadlock.
-    One registration per kind."""
+    """Finish the business side of `kind`'s references with `on_settled(settlement)` when one of their
+    operations settles; `expected_escrow()` yields (reference, cents) for the ledger check.
+    `lock_first(reference)` locks the caller's row: settlement takes it before the operation's and the accounts',
+    the order in which a caller begins an operation under that lock, so a settlement and a new request on the
+    same row cannot deadlock. One registration per kind."""
     _registry[Kind(kind)] = _Registration(on_settled, expected_escrow, lock_first)
 
 
@@ -407,7 +425,7 @@ def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperati
             posted["entry"] = _post_charge(op)
         elif op.kind == OperationKind.REFUND:
             posted["entry"] = _post_settlement(op.hold, idempotency_key=op.idempotency_key, refund=op, actor=op.actor)
-        refusal = _finish(op, OK, **posted)
+        refusal = _finish(Settlement(op, OK))
         transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", **posted)
         if reopened:
             logger.error("STAFF: charge #%s (%s) was captured after it was marked failed", op.pk, op.reference)
@@ -428,32 +446,27 @@ def operation_failed(*, operation_id: int, code: str, detail: str) -> GatewayOpe
             return op
         if op.kind == OperationKind.REFUND:
             _settlement_abandon(op.hold)
-        op.error_code, op.error_detail = code[:64], detail[:255]
-        _finish(op, FAILED)
-        transition(op, FAILED, error_code=op.error_code, error_detail=op.error_detail)
+        failure = Settlement(op, FAILED, error_code=code[:64], error_detail=detail[:255])
+        _finish(failure)
+        transition(op, FAILED, error_code=failure.error_code, error_detail=failure.error_detail)
     return op
 
 
-def _finish(op: GatewayOperation, outcome: str, **fields) -> str | None:
+def _finish(settled: Settlement) -> str | None:
     """The business side, in the settling transaction, before the operation's row changes: the caller's row lock
     is taken first, so a caller beginning another operation under that lock never waits on this one. Returns the
     refusal's detail when `on_settled` refused the money."""
+    op = settled.op
     registration = _registration(op.reference)
     if registration is None:
         return None
-    previous = op.status
-    op.status = outcome
-    for name, value in fields.items():
-        setattr(op, name, value)
     try:
         with transaction.atomic():
-            registration.on_settled(op)
+            registration.on_settled(settled)
     except DomainError as exc:
-        if outcome != OK or op.kind != OperationKind.CHARGE:
+        if not settled.succeeded or op.kind != OperationKind.CHARGE:
             logger.error("STAFF: %s #%s settled but %s refused it: %s", op, op.pk, op.reference, exc.detail)
         return exc.detail
-    finally:
-        op.status = previous
     return None
 
 
