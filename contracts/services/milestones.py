@@ -80,6 +80,8 @@ def milestone_actors(milestone: Milestone, user) -> set[str]:
     if contract.freelancer_id == user.pk:
         return set(_FREELANCER_MOVES)
     role = _role(user, contract.organization_id)
+    if role is None:
+        return set()
     return {move for move, perm in _CLIENT_MOVES.items() if role_allows(role, perm)}
 
 
@@ -487,7 +489,8 @@ def milestones_auto_approve_due(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _auto_approve(*, milestone_id: int, before: dt.datetime) -> bool:
     milestone = _milestone_for_update(milestone_id)
-    if milestone.status != S.SUBMITTED or milestone.submitted_at > before:
+    submitted_at = milestone.submitted_at
+    if milestone.status != S.SUBMITTED or submitted_at is None or submitted_at > before:
         return False
     _release(
         milestone,

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -18,11 +19,20 @@ from django.db.models import F
 
 from accounts.models import Organization, User
 from kernel.errors import DomainError, InvalidInput
-from payments.models import NON_NEGATIVE_KINDS, AccountKind, JournalEntry, LedgerAccount, Posting
+from payments.models import (
+    NON_NEGATIVE_KINDS,
+    AccountKind,
+    GatewayOperation,
+    Hold,
+    JournalEntry,
+    LedgerAccount,
+    Payout,
+    Posting,
+)
 
 PLATFORM = "platform"
 
-_SHORTFALL_CODES = {
+_SHORTFALL_CODES: dict[str, tuple[str, str]] = {
     AccountKind.ESCROW: ("insufficient_escrow", "There is not enough money in escrow for that."),
     AccountKind.FREELANCER_PENDING: ("insufficient_pending", "There is not enough pending money for that."),
     AccountKind.FREELANCER_AVAILABLE: ("insufficient_funds", "That is more than the available balance."),
@@ -115,12 +125,16 @@ def escrow_account(*, escrow_reference: str, currency: str, organization: Organi
     return account
 
 
-def entry_find(*, idempotency_key: str, request_hash: str) -> JournalEntry | None:
-    """The entry already made under this key, if any; a different request under the same key is refused."""
-    entry = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-    if entry is not None and entry.request_hash != request_hash:
+Keyed = TypeVar("Keyed", JournalEntry, GatewayOperation, Hold, Payout)
+
+
+def keyed_find(model: type[Keyed], *, idempotency_key: str, request_hash: str) -> Keyed | None:
+    """The one idempotency lookup: the row (entry, operation, hold, payout) already made under this key, if any;
+    a different request under the same key is refused."""
+    row = model.objects.filter(idempotency_key=idempotency_key).first()
+    if row is not None and row.request_hash != request_hash:
         raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
-    return entry
+    return row
 
 
 def shortfall(account: LedgerAccount) -> DomainError:

@@ -111,13 +111,6 @@ def _destination(method: PayoutMethod) -> str:
     return f"sandbox_bank:{method.pk}:{method.last4}"
 
 
-def _existing(*, idempotency_key: str, request_hash: str) -> Payout | None:
-    payout = Payout.objects.filter(idempotency_key=idempotency_key).first()
-    if payout is not None and payout.request_hash != request_hash:
-        raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
-    return payout
-
-
 def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idempotency_key: str) -> Payout:
     """Withdraw `amount_cents` of available money to the user's default verified payout method.
 
@@ -127,7 +120,7 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
     ledger.check_money(amount_cents=amount_cents, currency=currency)
     ledger.check_key(idempotency_key)
     rhash = ledger.request_hash(op="payout", user=user.pk, amount=amount_cents, currency=currency)
-    payout = _existing(idempotency_key=idempotency_key, request_hash=rhash)
+    payout = ledger.keyed_find(Payout, idempotency_key=idempotency_key, request_hash=rhash)
     if payout is not None:
         return payout
     if amount_cents < settings.MIN_WITHDRAWAL_CENTS:
@@ -163,7 +156,10 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
             payout.save(update_fields=["operation", "entry"])
     except IntegrityError:
         # The same key arrived at the same moment: the other request owns the payout.
-        return _existing(idempotency_key=idempotency_key, request_hash=rhash)
+        payout = ledger.keyed_find(Payout, idempotency_key=idempotency_key, request_hash=rhash)
+        if payout is None:
+            raise
+        return payout
     with contextlib.suppress(DomainError):
         # A refusal fails the payout through _transfer_settled; an unknown outcome leaves it pending for
         # reconcile. Either way the payout as it is now is the answer.

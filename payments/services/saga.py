@@ -58,6 +58,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -156,16 +157,6 @@ def _require_atomic(what: str) -> None:
         raise RuntimeError(f"{what} runs inside the caller's transaction.atomic()")
 
 
-def _existing(model, *, idempotency_key: str, request_hash: str):
-    """The one idempotency lookup: the row begun under this key (marked not fresh), or None."""
-    row = model.objects.filter(idempotency_key=idempotency_key).first()
-    if row is not None:
-        if row.request_hash != request_hash:
-            raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
-        row.fresh = False
-    return row
-
-
 def _create_operation(*, idempotency_key: str, request_hash: str, **fields) -> GatewayOperation:
     """Insert the new operation. Two requests racing with one key, or a second operation of its kind for a
     reference still in flight, meet the unique indexes: the loser is told it is in progress (409), and the
@@ -209,7 +200,7 @@ def begin_charge(
         currency=currency,
         reference=reference,
     )
-    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
+    op = ledger.keyed_find(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
     if op is not None:
         return op
     gateway = get_gateway()
@@ -262,15 +253,39 @@ def begin_refund(
     the client fee charged on that part. The money is held at once (nothing can release it meanwhile) and leaves
     escrow in one entry when the gateway confirms; a refused refund frees it again. Call inside your
     transaction, then `execute(op)`; `on_settled` of `reference`'s kind sees the refund succeed or fail."""
-    held = hold(
+    return _refund(
         escrow_reference=escrow_reference,
         amount_cents=amount_cents,
         currency=currency,
         reference=reference,
         cause=reference,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        description=description,
+    )
+
+
+def _refund(
+    *,
+    escrow_reference: str,
+    amount_cents: int,
+    currency: str,
+    reference: str,
+    cause: str,
+    idempotency_key: str,
+    actor: User | None,
+    description: str,
+) -> GatewayOperation:
+    """Hold `amount_cents` of `reference` for `cause` and settle all of it to the payer: the refund to execute."""
+    held = hold(
+        escrow_reference=escrow_reference,
+        amount_cents=amount_cents,
+        currency=currency,
+        reference=reference,
+        cause=cause,
         idempotency_key=f"{idempotency_key}:hold",
     )
-    return settle(
+    refund = settle(
         hold_id=held.pk,
         payee=None,
         payee_cents=0,
@@ -279,6 +294,17 @@ def begin_refund(
         actor=actor,
         description=description,
     )
+    return _present(refund, "the refund of a settlement with a payer part")
+
+
+_T = TypeVar("_T")
+
+
+def _present(value: _T | None, what: str) -> _T:
+    """A row the operation's kind guarantees (a refund's hold, a charge's escrow): its absence is a bug, not input."""
+    if value is None:
+        raise RuntimeError(f"{what} is missing")
+    return value
 
 
 def begin_transfer(
@@ -335,7 +361,7 @@ def execute(op: GatewayOperation) -> GatewayOperation:
     gateway's refusal as DomainError, 503 `gateway_unavailable` when the outcome is unknown. For an operation
     that was not fresh (a repeated key) no call is made: succeeded is returned, a failure raised again, and one
     still in flight is 409 `operation_in_progress`."""
-    if not getattr(op, "fresh", False):
+    if not op.fresh:
         return _replay(op)
     op.fresh = False
     try:
@@ -402,8 +428,8 @@ def _failure_error(op: GatewayOperation) -> DomainError:
 
 def _locked_operation(operation_id: int) -> GatewayOperation:
     """The operation locked for settling, after its caller's row (see `register`)."""
-    reference = GatewayOperation.objects.filter(pk=operation_id).values_list("reference", flat=True).first()
-    registration = _registration(reference) if reference else None
+    reference = GatewayOperation.objects.filter(pk=operation_id).values_list("reference", flat=True).first() or ""
+    registration = _registration(reference)
     if registration is not None and registration.lock_first is not None:
         registration.lock_first(reference)
     return lock(GatewayOperation.objects.select_related("escrow_account", "hold__account", "actor"), pk=operation_id)
@@ -420,13 +446,16 @@ def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperati
             logger.error("STAFF: %s #%s was failed, then the gateway reported it succeeded", op, op.pk)
             return op
         reopened = op.status == FAILED
-        posted = {}  # a transfer's entry was posted when it began
+        entry = op.entry  # a transfer's entry was posted when it began
         if op.kind == OperationKind.CHARGE:
-            posted["entry"] = _post_charge(op)
+            entry = _post_charge(op)
         elif op.kind == OperationKind.REFUND:
-            posted["entry"] = _post_settlement(op.hold, idempotency_key=op.idempotency_key, refund=op, actor=op.actor)
+            held = _present(op.hold, "a refund's hold")
+            entry = _post_settlement(
+                held, idempotency_key=op.idempotency_key, request_hash=op.request_hash, refund=op, actor=op.actor
+            )
         refusal = _finish(Settlement(op, OK))
-        transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", **posted)
+        transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", entry=entry)
         if reopened:
             logger.error("STAFF: charge #%s (%s) was captured after it was marked failed", op.pk, op.reference)
         if refusal is not None and op.kind == OperationKind.CHARGE:
@@ -445,7 +474,7 @@ def operation_failed(*, operation_id: int, code: str, detail: str) -> GatewayOpe
                 logger.error("STAFF: %s #%s succeeded, then the gateway reported it failed: %s", op, op.pk, detail)
             return op
         if op.kind == OperationKind.REFUND:
-            _settlement_abandon(op.hold)
+            _settlement_abandon(_present(op.hold, "a refund's hold"))
         failure = Settlement(op, FAILED, error_code=code[:64], error_detail=detail[:255])
         _finish(failure)
         transition(op, FAILED, error_code=failure.error_code, error_detail=failure.error_detail)
@@ -474,18 +503,19 @@ def _post_charge(op: GatewayOperation) -> JournalEntry:
     clearing, revenue = ledger.platform_accounts(
         op.currency, AccountKind.GATEWAY_CLEARING, AccountKind.CLIENT_FEE_REVENUE
     )
+    escrow = _present(op.escrow_account, "a charge's escrow")
     return ledger.entry_post(
         kind=EntryKind.ESCROW_FUND,
         idempotency_key=op.idempotency_key,
         request_hash=op.request_hash,
         currency=op.currency,
         reference=op.reference,
-        memo=op.description or f"Escrow funded for {op.escrow_account.reference}",
+        memo=op.description or f"Escrow funded for {escrow.reference}",
         organization_id=op.organization_id,
         created_by_id=op.actor_id,
         lines=[
             (clearing, -op.amount_cents),
-            (op.escrow_account, op.amount_cents - op.fee_cents),
+            (escrow, op.amount_cents - op.fee_cents),
             (revenue, op.fee_cents),
         ],
     )
@@ -494,21 +524,14 @@ def _post_charge(op: GatewayOperation) -> JournalEntry:
 def _refund_unwanted(charge: GatewayOperation, *, reason: str) -> None:
     """Give a charge nobody wants back to its card, after this transaction commits (reconcile finishes it if
     this process dies first)."""
-    amount = charge.amount_cents - charge.fee_cents
-    held = hold(
-        escrow_reference=charge.escrow_account.reference,
-        amount_cents=amount,
+    refund = _refund(
+        escrow_reference=_present(charge.escrow_account, "a charge's escrow").reference,
+        amount_cents=charge.amount_cents - charge.fee_cents,
         currency=charge.currency,
         reference=charge.reference,
         cause=ref(Kind.PAYMENT, charge.pk),
-        idempotency_key=f"{charge.idempotency_key}:unwanted:hold",
-    )
-    refund = settle(
-        hold_id=held.pk,
-        payee=None,
-        payee_cents=0,
-        payer_cents=amount,
         idempotency_key=f"{charge.idempotency_key}:unwanted",
+        actor=None,
         description=f"Automatic refund: {reason}",
     )
     transaction.on_commit(lambda: _execute_logged(refund))
@@ -586,7 +609,7 @@ def release(
         reference=reference,
     )
     with transaction.atomic():
-        existing = ledger.entry_find(idempotency_key=idempotency_key, request_hash=rhash)
+        existing = ledger.keyed_find(JournalEntry, idempotency_key=idempotency_key, request_hash=rhash)
         if existing is not None:
             return existing
         escrow = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency)
@@ -610,7 +633,7 @@ def release(
                     lines=[(escrow, -amount_cents), (pending, net), (revenue, fee)],
                 )
         except IntegrityError:
-            existing = ledger.entry_find(idempotency_key=idempotency_key, request_hash=rhash)
+            existing = ledger.keyed_find(JournalEntry, idempotency_key=idempotency_key, request_hash=rhash)
             if existing is None:
                 raise
             return existing
@@ -650,7 +673,7 @@ def hold(
         op="hold", escrow=escrow_reference, amount=amount_cents, currency=currency, reference=reference, cause=cause
     )
     with transaction.atomic():
-        existing = _existing(Hold, idempotency_key=idempotency_key, request_hash=rhash)
+        existing = ledger.keyed_find(Hold, idempotency_key=idempotency_key, request_hash=rhash)
         if existing is not None:
             return existing
         escrow = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency)
@@ -668,7 +691,7 @@ def hold(
                     request_hash=rhash,
                 )
         except IntegrityError:
-            existing = _existing(Hold, idempotency_key=idempotency_key, request_hash=rhash)
+            existing = ledger.keyed_find(Hold, idempotency_key=idempotency_key, request_hash=rhash)
             if existing is None:
                 raise
             return existing
@@ -718,23 +741,23 @@ def settle(
     rhash = ledger.request_hash(
         op="settle", hold=held.pk, payee=payee.key if payee else "", payee_cents=payee_cents, payer_cents=payer_cents
     )
-    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
+    op = ledger.keyed_find(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
     if op is not None:
         return op
-    if held.status == HoldStatus.POSTED and held.entry.idempotency_key == idempotency_key:
+    if held.status == HoldStatus.POSTED and held.entry and held.entry.idempotency_key == idempotency_key:
         return None
     if held.status != HoldStatus.PENDING:
         raise DomainError("hold_settled", "That money was already settled or released back.")
     if min(payee_cents, payer_cents) < 0 or payee_cents + payer_cents != held.amount_cents:
         raise InvalidInput("settlement_invalid", "The parts of a settlement must add up to the money held.")
-    if payee_cents and payee is None:
-        raise InvalidInput("payee_required", "Name who receives the payee's part.")
-    held.payee_account = (
-        ledger.owner_account(AccountKind.FREELANCER_PENDING, payee, held.currency) if payee_cents else None
-    )
+    held.payee_account = None
+    if payee_cents:
+        if payee is None:
+            raise InvalidInput("payee_required", "Name who receives the payee's part.")
+        held.payee_account = ledger.owner_account(AccountKind.FREELANCER_PENDING, payee, held.currency)
     held.payee_cents, held.payer_cents = payee_cents, payer_cents
     if not payer_cents:
-        _post_settlement(held, idempotency_key=idempotency_key, refund=None, actor=actor, request_hash=rhash)
+        _post_settlement(held, idempotency_key=idempotency_key, request_hash=rhash, refund=None, actor=actor)
         return None
     charge, fee = _refundable_charge(
         escrow=held.account, reference=held.reference, amount_cents=payer_cents, only=_charge_of_cause(held.cause)
@@ -759,7 +782,7 @@ def settle(
 
 
 def _post_settlement(
-    held: Hold, *, idempotency_key: str, refund: GatewayOperation | None, actor, request_hash: str = ""
+    held: Hold, *, idempotency_key: str, request_hash: str, refund: GatewayOperation | None, actor: User | None
 ) -> JournalEntry:
     """The one entry of a settlement: escrow −held; payee pending +net, freelancer fee +fee; clearing
     +(payer part + its client fee), client fee revenue −that fee. Posts the hold."""
@@ -768,12 +791,14 @@ def _post_settlement(
         currency, AccountKind.GATEWAY_CLEARING, AccountKind.CLIENT_FEE_REVENUE, AccountKind.FREELANCER_FEE_REVENUE
     )
     lines = [(held.account, -held.amount_cents)]
-    net = 0
+    payee_account, net = None, 0
     if held.payee_cents:
+        payee_account = _present(held.payee_account, "a settlement's payee account")
         net, fee = fees.split_release(held.payee_cents)
-        lines += [(held.payee_account, net), (freelancer_fee, fee)]
+        lines += [(payee_account, net), (freelancer_fee, fee)]
     if held.payer_cents:
-        lines += [(clearing, refund.amount_cents), (client_fee, -refund.fee_cents)]
+        paid_back = _present(refund, "the refund of a settlement's payer part")
+        lines += [(clearing, paid_back.amount_cents), (client_fee, -paid_back.fee_cents)]
     kind = EntryKind.ESCROW_SETTLEMENT
     if not held.payer_cents:
         kind = EntryKind.ESCROW_RELEASE
@@ -782,12 +807,12 @@ def _post_settlement(
     entry = ledger.entry_post(
         kind=kind,
         idempotency_key=idempotency_key,
-        request_hash=request_hash or refund.request_hash,
+        request_hash=request_hash,
         currency=currency,
         reference=held.reference,
         memo=(refund.description if refund else "") or f"Settled for {held.cause}",
         organization_id=held.account.organization_id,
-        user_id=held.payee_account.user_id if held.payee_account else None,
+        user_id=payee_account.user_id if payee_account else None,
         created_by=actor,
         lines=lines,
         released={held.account.pk: held.amount_cents},
@@ -800,8 +825,8 @@ def _post_settlement(
         payee_cents=held.payee_cents,
         payer_cents=held.payer_cents,
     )
-    if held.payee_cents:
-        _security_hold(held.payee_account, entry=entry, net_cents=net)
+    if payee_account is not None:
+        _security_hold(payee_account, entry=entry, net_cents=net)
     return entry
 
 
@@ -824,14 +849,16 @@ def _charge_of_cause(cause: str) -> int | None:
     return parsed[1] if parsed and parsed[0] == Kind.PAYMENT else None
 
 
-def _refundable_charge(*, escrow: LedgerAccount, reference: str, amount_cents: int, only: int | None = None):
+def _refundable_charge(
+    *, escrow: LedgerAccount, reference: str, amount_cents: int, only: int | None = None
+) -> tuple[GatewayOperation, int]:
     """The succeeded charge into this escrow (the one `only` names, if given) that still has `amount_cents` of
     escrow money left to refund, preferring the one made for the same reference, and the client fee share to
     give back with it. Locks the charge rows so refunds of one charge serialize."""
-    charges = GatewayOperation.objects.select_for_update(of=("self",)).filter(
+    succeeded = GatewayOperation.objects.select_for_update(of=("self",)).filter(
         kind=OperationKind.CHARGE, status=OK, escrow_account=escrow
     )
-    charges = list((charges.filter(pk=only) if only else charges).order_by("pk"))
+    charges = list((succeeded.filter(pk=only) if only else succeeded).order_by("pk"))
     charges.sort(key=lambda c: (c.reference != reference, -c.pk))
     for charge in charges:
         refunded = charge.children.filter(kind=OperationKind.REFUND, status__in=[PENDING, OK]).aggregate(

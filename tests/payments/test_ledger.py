@@ -63,9 +63,9 @@ def test_posting_outside_a_transaction_is_a_programming_error(accounts):
 def test_a_key_names_one_entry_forever(accounts):
     clearing, available = accounts
     first = post([(clearing, -100), (available, 100)])
-    assert ledger.entry_find(idempotency_key="k", request_hash="h").pk == first.pk
+    assert ledger.keyed_find(JournalEntry, idempotency_key="k", request_hash="h").pk == first.pk
     with pytest.raises(DomainError) as exc:
-        ledger.entry_find(idempotency_key="k", request_hash="other")
+        ledger.keyed_find(JournalEntry, idempotency_key="k", request_hash="other")
     assert exc.value.code == "idempotency_conflict"
     # Callers look the key up once; a second post under it is refused by the database before any balance moves.
     with pytest.raises(IntegrityError), transaction.atomic():
