@@ -223,7 +223,9 @@ def _payment_settled(settled: saga.Settlement) -> None:
     """The saga settled a payment for a milestone (registered for Kind.MILESTONE): finish our side, in the
     settling transaction, however the settlement arrived (the gateway's answer, the webhook, reconcile)."""
     op, succeeded = settled.op, settled.succeeded
-    milestone = _milestone_for_update(pk_of(op.reference, Kind.MILESTONE))
+    milestone = settled.locked  # locked by _lock_for_settling before the operation
+    if not isinstance(milestone, Milestone):
+        raise TypeError(f"settling {op.reference} without its milestone locked first")
     if op.kind == OperationKind.CHARGE and succeeded:
         if milestone.status != S.PENDING or milestone.contract.status != Contract.Status.ACTIVE:
             # Funded meanwhile by another charge, or the contract ended: the saga gives this money back.

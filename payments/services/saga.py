@@ -12,7 +12,8 @@ How a caller (contracts for milestones, timesheets and bonuses; disputes) uses i
    outcome (`settled.succeeded`, `settled.status` succeeded / failed, `settled.error_detail` of a failure) and
    `settled.op`, the GatewayOperation as its row still is (`op.kind` charge / refund / transfer, `op.reference`,
    `op.actor`, `op.amount_cents`, `op.idempotency_key`; its status is not yet the outcome: the row moves after the
-   callback returns). Lock your row, move its status, notify people. Raise DomainError to refuse money that is
+   callback returns; `settled.locked` is what your `lock_first` returned). Lock your row (or take it from
+   `settled.locked`), move its status, notify people. Raise DomainError to refuse money that is
    no longer wanted (the milestone was funded meanwhile by another charge): the saga then refunds that charge
    automatically and alerts staff.
    `expected_escrow()` yields (reference, cents) for every reference of the kind; `ledger_check` compares it with
@@ -104,6 +105,8 @@ class Settlement:
     status: str  # OperationStatus.SUCCEEDED or FAILED
     error_code: str = ""
     error_detail: str = ""
+    # What the kind's `lock_first` returned (its row, locked already), or None: no need to lock it again.
+    locked: object = None
 
     @property
     def succeeded(self) -> bool:
@@ -367,7 +370,8 @@ def execute(op: GatewayOperation) -> GatewayOperation:
     try:
         gateway_id = _call_gateway(op)
     except GatewayError as exc:
-        raise _failure_error(operation_failed(operation_id=op.pk, code=exc.code, detail=exc.detail)) from exc
+        failed = operation_failed(operation_id=op.pk, code=exc.code, detail=exc.detail, reference=op.reference)
+        raise _failure_error(failed) from exc
     except GatewayPending as accepted:
         GatewayOperation.objects.filter(pk=op.pk, gateway_id="").update(gateway_id=accepted.gateway_id)
         op.gateway_id = accepted.gateway_id
@@ -376,7 +380,7 @@ def execute(op: GatewayOperation) -> GatewayOperation:
         raise DomainError(
             "gateway_unavailable", "The payment processor did not answer; we will check and finish it.", status=503
         ) from exc
-    return operation_succeeded(operation_id=op.pk, gateway_id=gateway_id)
+    return operation_succeeded(operation_id=op.pk, gateway_id=gateway_id, reference=op.reference)
 
 
 def _call_gateway(op: GatewayOperation) -> str:
@@ -426,36 +430,41 @@ def _failure_error(op: GatewayOperation) -> DomainError:
     return DomainError(op.error_code or "payment_failed", detail)
 
 
-def _locked_operation(operation_id: int) -> GatewayOperation:
-    """The operation locked for settling, after its caller's row (see `register`)."""
-    reference = GatewayOperation.objects.filter(pk=operation_id).values_list("reference", flat=True).first() or ""
+def _locked_operation(operation_id: int, reference: str | None) -> tuple[GatewayOperation, object]:
+    """The operation locked for settling, after its caller's row (see `register`), and what `lock_first`
+    returned. `reference` is the operation's when the caller has it in hand (it never changes), else it is read."""
+    if reference is None:
+        reference = GatewayOperation.objects.filter(pk=operation_id).values_list("reference", flat=True).first() or ""
     registration = _registration(reference)
+    locked = None
     if registration is not None and registration.lock_first is not None:
-        registration.lock_first(reference)
-    return lock(GatewayOperation.objects.select_related("escrow_account", "hold__account", "actor"), pk=operation_id)
+        locked = registration.lock_first(reference)
+    operations = GatewayOperation.objects.select_related("escrow_account", "hold__account", "actor")
+    return lock(operations, pk=operation_id), locked
 
 
-def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperation:
+def operation_succeeded(*, operation_id: int, gateway_id: str, reference: str | None = None) -> GatewayOperation:
     """The gateway did it: post the money (once) and finish the business side. Also for a charge already marked
-    failed that the gateway captured after all: it is reopened, and refunded if nobody wants it any more."""
+    failed that the gateway captured after all: it is reopened, and refunded if nobody wants it any more.
+    `reference`: the operation's, when the caller holds it (`execute` does), to skip reading it."""
     with transaction.atomic():
-        op = _locked_operation(operation_id)
+        op, locked = _locked_operation(operation_id, reference)
         if op.status == OK:
             return op
         if op.status == FAILED and op.kind != OperationKind.CHARGE:
             logger.error("STAFF: %s #%s was failed, then the gateway reported it succeeded", op, op.pk)
             return op
         reopened = op.status == FAILED
-        entry = op.entry  # a transfer's entry was posted when it began
+        entry_id = op.entry_id  # a transfer's entry was posted when it began
         if op.kind == OperationKind.CHARGE:
-            entry = _post_charge(op)
+            entry_id = _post_charge(op).pk
         elif op.kind == OperationKind.REFUND:
             held = _present(op.hold, "a refund's hold")
-            entry = _post_settlement(
+            entry_id = _post_settlement(
                 held, idempotency_key=op.idempotency_key, request_hash=op.request_hash, refund=op, actor=op.actor
-            )
-        refusal = _finish(Settlement(op, OK))
-        transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", entry=entry)
+            ).pk
+        refusal = _finish(Settlement(op, OK, locked=locked))
+        transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", entry_id=entry_id)
         if reopened:
             logger.error("STAFF: charge #%s (%s) was captured after it was marked failed", op.pk, op.reference)
         if refusal is not None and op.kind == OperationKind.CHARGE:
@@ -464,18 +473,19 @@ def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperati
     return op
 
 
-def operation_failed(*, operation_id: int, code: str, detail: str) -> GatewayOperation:
+def operation_failed(*, operation_id: int, code: str, detail: str, reference: str | None = None) -> GatewayOperation:
     """The gateway refused it (or never received it): nothing is posted for a charge, a refund's hold is freed
-    (or kept frozen for its dispute), and the business side hears of it. A settled operation is left alone."""
+    (or kept frozen for its dispute), and the business side hears of it. A settled operation is left alone.
+    `reference` as for `operation_succeeded`."""
     with transaction.atomic():
-        op = _locked_operation(operation_id)
+        op, locked = _locked_operation(operation_id, reference)
         if op.status != PENDING:
             if op.status == OK:
                 logger.error("STAFF: %s #%s succeeded, then the gateway reported it failed: %s", op, op.pk, detail)
             return op
         if op.kind == OperationKind.REFUND:
             _settlement_abandon(_present(op.hold, "a refund's hold"))
-        failure = Settlement(op, FAILED, error_code=code[:64], error_detail=detail[:255])
+        failure = Settlement(op, FAILED, error_code=code[:64], error_detail=detail[:255], locked=locked)
         _finish(failure)
         transition(op, FAILED, error_code=failure.error_code, error_detail=failure.error_detail)
     return op
