@@ -222,6 +222,9 @@ class GatewayOperation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not a column: True only on the instance a `saga.begin_*` call has just inserted, whose gateway call is still
+    # to make; a row read again, or returned for a repeated key, is not fresh and `saga.execute` replays it.
+    fresh: bool = False
 
     class Meta:
         ordering = ["-created_at", "-id"]

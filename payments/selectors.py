@@ -1,5 +1,6 @@
 """Reads for payments, scoped to who asks; each runs a fixed number of queries whatever the number of rows."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -149,7 +150,7 @@ def receipt_for(organization: Organization, entry_id: int) -> tuple[JournalEntry
         .select_related("entry", "payment_method", "organization")
         .first()
     )
-    if op is None:
+    if op is None or op.entry is None:
         raise NotFound()
     return op.entry, op
 
@@ -200,15 +201,19 @@ def ledger_problems() -> list[str]:
     reference, escrow net is not negative (nothing was released or refunded beyond what was funded for it); and
     for each kind of reference whose owner registered what its escrow should be (milestones: the amount while
     funded and not yet released or refunded), the escrow equals it."""
-    problems = []
+    return [*_unbalanced_entries(), *_account_problems(), *_escrow_problems()]
+
+
+def _unbalanced_entries() -> Iterator[str]:
     for row in (
         JournalEntry.objects.annotate(total=Coalesce(Sum("postings__amount_cents"), 0), n=Count("postings"))
         .filter(~Q(total=0) | Q(n__lt=2))
         .values("pk", "kind", "total", "n")
     ):
-        problems.append(
-            f"unbalanced_entry: entry {row['pk']} ({row['kind']}) sums to {row['total']} over {row['n']} postings"
-        )
+        yield f"unbalanced_entry: entry {row['pk']} ({row['kind']}) sums to {row['total']} over {row['n']} postings"
+
+
+def _account_problems() -> Iterator[str]:
     held = dict(
         Hold.objects.filter(status=HoldStatus.PENDING)
         .values("account_id")
@@ -222,14 +227,15 @@ def ledger_problems() -> list[str]:
         name = f"{row['kind']} {row['owner_key']} {row['currency']} (account {row['pk']})"
         cached = row["kind"] in NON_NEGATIVE_KINDS
         if cached and row["balance_cents"] != row["posted"]:
-            problems.append(
-                f"cached_balance_mismatch: {name} caches {row['balance_cents']}, postings sum {row['posted']}"
-            )
+            yield f"cached_balance_mismatch: {name} caches {row['balance_cents']}, postings sum {row['posted']}"
         if row["held_cents"] != held.get(row["pk"], 0):
-            problems.append(f"held_mismatch: {name} reserves {row['held_cents']}, its holds {held.get(row['pk'], 0)}")
+            yield f"held_mismatch: {name} reserves {row['held_cents']}, its holds {held.get(row['pk'], 0)}"
         if cached and row["posted"] < 0:
-            problems.append(f"negative_balance: {name} is {row['posted']}")
-    escrow_by_reference = {}
+            yield f"negative_balance: {name} is {row['posted']}"
+
+
+def _escrow_problems() -> Iterator[str]:
+    escrow_by_reference: dict[str, int] = {}
     for row in (
         Posting.objects.filter(account__kind=AccountKind.ESCROW)
         .values("entry__reference", "account__currency")
@@ -237,7 +243,7 @@ def ledger_problems() -> list[str]:
     ):
         escrow_by_reference[row["entry__reference"]] = escrow_by_reference.get(row["entry__reference"], 0) + row["net"]
         if row["net"] < 0:
-            problems.append(
+            yield (
                 f"escrow_overdrawn: reference {row['entry__reference']!r} ({row['account__currency']}) "
                 f"nets {row['net']}"
             )
@@ -247,11 +253,10 @@ def ledger_problems() -> list[str]:
         actual = {reference: net for reference, net in escrow_by_reference.items() if reference.startswith(prefix)}
         for reference in sorted(expected.keys() | actual.keys()):
             if expected.get(reference, 0) != actual.get(reference, 0):
-                problems.append(
+                yield (
                     f"escrow_mismatch: {reference} should hold {expected.get(reference, 0)} in escrow, "
                     f"holds {actual.get(reference, 0)}"
                 )
-    return problems
 
 
 @dataclass

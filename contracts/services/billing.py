@@ -48,7 +48,7 @@ from kernel.money import format_money
 from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, transition
 from payments import fees
-from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.models import OperationKind
 from payments.services import saga
 from payments.services.ledger import Owner
 
@@ -223,14 +223,15 @@ def timesheet_charge(*, timesheet_id: int, now: dt.datetime) -> bool | None:
     return True
 
 
-def _payment_settled(op: GatewayOperation) -> None:
+def _payment_settled(settled: saga.Settlement) -> None:
     """The saga settled a payment for a timesheet (registered for Kind.TIMESHEET), in the settling transaction."""
+    op = settled.op
     if op.kind != OperationKind.CHARGE:
         return
     timesheet_id = pk_of(op.reference, Kind.TIMESHEET)
     _lock_contract_of(timesheet_id)
     timesheet = lock(Timesheet.objects.select_related("contract__freelancer"), pk=timesheet_id)
-    succeeded = op.status == OperationStatus.SUCCEEDED
+    succeeded = settled.succeeded
     if timesheet.charge_key != op.idempotency_key:
         if succeeded:  # not the attempt this week is waiting for: the saga gives the money back
             raise DomainError("timesheet_not_awaiting_charge", f"Timesheet {timesheet.pk} is {timesheet.status}.")
@@ -238,7 +239,7 @@ def _payment_settled(op: GatewayOperation) -> None:
     if succeeded:
         _record_charged(timesheet, now=timezone.now())
     else:
-        _record_failure(timesheet, detail=op.error_detail or "The payment failed.", now=timezone.now())
+        _record_failure(timesheet, detail=settled.error_detail or "The payment failed.", now=timezone.now())
 
 
 def _record_charged(timesheet: Timesheet, *, now: dt.datetime) -> None:

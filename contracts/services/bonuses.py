@@ -24,7 +24,7 @@ from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, transition
 from messaging.services import notify
 from payments import fees
-from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.models import OperationKind
 from payments.services import saga
 from payments.services.ledger import Owner
 
@@ -92,17 +92,18 @@ def bonus_pay(*, actor, contract_id: int, amount_cents: int, note: str, idempote
     return bonus
 
 
-def _payment_settled(op: GatewayOperation) -> None:
+def _payment_settled(settled: saga.Settlement) -> None:
     """The saga settled a bonus's charge (registered for Kind.BONUS): release it at once, or mark it failed."""
+    op = settled.op
     if op.kind != OperationKind.CHARGE:
         return
     bonus = lock(Bonus.objects.select_related("contract__freelancer"), pk=pk_of(op.reference, Kind.BONUS))
     if bonus.status != Bonus.Status.PENDING:
-        if op.status == OperationStatus.SUCCEEDED:
+        if settled.succeeded:
             raise DomainError("bonus_not_pending", f"Bonus {bonus.pk} is {bonus.status}.")
         return
-    if op.status != OperationStatus.SUCCEEDED:
-        transition(bonus, Bonus.Status.FAILED, failure_reason=(op.error_detail or "The payment failed.")[:255])
+    if not settled.succeeded:
+        transition(bonus, Bonus.Status.FAILED, failure_reason=(settled.error_detail or "The payment failed.")[:255])
         return
     contract = bonus.contract
     reference = ref(Kind.BONUS, bonus.pk)

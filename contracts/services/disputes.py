@@ -46,7 +46,7 @@ from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
-from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.models import GatewayOperation, OperationKind
 from payments.services import saga
 from payments.services.ledger import Owner
 
@@ -517,19 +517,19 @@ def _execute(decided: tuple[Dispute, GatewayOperation | None]) -> Dispute:
     return dispute
 
 
-def _payment_settled(op: GatewayOperation) -> None:
+def _payment_settled(settled: saga.Settlement) -> None:
     """The saga's callback for Kind.DISPUTE: the refund part of a settlement succeeded (the entry is posted) or
     failed (nothing moved; the money stays held and staff decide again)."""
-    dispute = _dispute_for_update(pk_of(op.reference, Kind.DISPUTE))
+    dispute = _dispute_for_update(pk_of(settled.op.reference, Kind.DISPUTE))
     if dispute.status != S.SETTLING:
         return
-    if op.status == OperationStatus.SUCCEEDED:
+    if settled.succeeded:
         _settled(dispute)
         return
     transition(
         dispute,
         S.ESCALATED,
-        note=f"The refund to the client failed ({op.error_detail}): the money stays held for a new decision.",
+        note=f"The refund to the client failed ({settled.error_detail}): the money stays held for a new decision.",
         resolution="",
         freelancer_cents=None,
         client_cents=None,

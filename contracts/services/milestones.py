@@ -37,7 +37,7 @@ from kernel.refs import Kind, pk_of, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
 from messaging.services import notify
-from payments.models import GatewayOperation, OperationKind, OperationStatus
+from payments.models import OperationKind, OperationStatus
 from payments.services import saga
 from payments.services.ledger import Owner
 
@@ -80,6 +80,8 @@ def milestone_actors(milestone: Milestone, user) -> set[str]:
     if contract.freelancer_id == user.pk:
         return set(_FREELANCER_MOVES)
     role = _role(user, contract.organization_id)
+    if role is None:
+        return set()
     return {move for move, perm in _CLIENT_MOVES.items() if role_allows(role, perm)}
 
 
@@ -217,11 +219,13 @@ def milestone_fund(*, actor, milestone_id: int, request_key: str) -> Milestone:
     return milestone
 
 
-def _payment_settled(op: GatewayOperation) -> None:
+def _payment_settled(settled: saga.Settlement) -> None:
     """The saga settled a payment for a milestone (registered for Kind.MILESTONE): finish our side, in the
     settling transaction, however the settlement arrived (the gateway's answer, the webhook, reconcile)."""
-    milestone = _milestone_for_update(pk_of(op.reference, Kind.MILESTONE))
-    succeeded = op.status == OperationStatus.SUCCEEDED
+    op, succeeded = settled.op, settled.succeeded
+    milestone = settled.locked  # locked by _lock_for_settling before the operation
+    if not isinstance(milestone, Milestone):
+        raise TypeError(f"settling {op.reference} without its milestone locked first")
     if op.kind == OperationKind.CHARGE and succeeded:
         if milestone.status != S.PENDING or milestone.contract.status != Contract.Status.ACTIVE:
             # Funded meanwhile by another charge, or the contract ended: the saga gives this money back.
@@ -251,7 +255,7 @@ def _payment_settled(op: GatewayOperation) -> None:
         _tell_freelancer(milestone, kind="milestone_refunded", title=f"“{milestone.title}” was refunded to the client")
     elif op.kind == OperationKind.REFUND:
         # Nothing left escrow: the request stands, and the freelancer can agree again.
-        body = f"{op.error_detail} The money stays in escrow; agree to the refund again to retry."
+        body = f"{settled.error_detail} The money stays in escrow; agree to the refund again to retry."
         _tell_freelancer(
             milestone, kind="milestone_refund_failed", title=f"The refund of “{milestone.title}” failed", body=body
         )
@@ -487,7 +491,8 @@ def milestones_auto_approve_due(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _auto_approve(*, milestone_id: int, before: dt.datetime) -> bool:
     milestone = _milestone_for_update(milestone_id)
-    if milestone.status != S.SUBMITTED or milestone.submitted_at > before:
+    submitted_at = milestone.submitted_at
+    if milestone.status != S.SUBMITTED or submitted_at is None or submitted_at > before:
         return False
     _release(
         milestone,

@@ -11,18 +11,29 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import Organization, User
 from kernel.errors import DomainError, InvalidInput
-from payments.models import NON_NEGATIVE_KINDS, AccountKind, JournalEntry, LedgerAccount, Posting
+from payments.models import (
+    NON_NEGATIVE_KINDS,
+    AccountKind,
+    GatewayOperation,
+    Hold,
+    JournalEntry,
+    LedgerAccount,
+    Payout,
+    Posting,
+)
 
 PLATFORM = "platform"
 
-_SHORTFALL_CODES = {
+_SHORTFALL_CODES: dict[str, tuple[str, str]] = {
     AccountKind.ESCROW: ("insufficient_escrow", "There is not enough money in escrow for that."),
     AccountKind.FREELANCER_PENDING: ("insufficient_pending", "There is not enough pending money for that."),
     AccountKind.FREELANCER_AVAILABLE: ("insufficient_funds", "That is more than the available balance."),
@@ -115,12 +126,16 @@ def escrow_account(*, escrow_reference: str, currency: str, organization: Organi
     return account
 
 
-def entry_find(*, idempotency_key: str, request_hash: str) -> JournalEntry | None:
-    """The entry already made under this key, if any; a different request under the same key is refused."""
-    entry = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-    if entry is not None and entry.request_hash != request_hash:
+Keyed = TypeVar("Keyed", JournalEntry, GatewayOperation, Hold, Payout)
+
+
+def keyed_find(model: type[Keyed], *, idempotency_key: str, request_hash: str) -> Keyed | None:
+    """The one idempotency lookup: the row (entry, operation, hold, payout) already made under this key, if any;
+    a different request under the same key is refused."""
+    row = model.objects.filter(idempotency_key=idempotency_key).first()
+    if row is not None and row.request_hash != request_hash:
         raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
-    return entry
+    return row
 
 
 def shortfall(account: LedgerAccount) -> DomainError:
@@ -173,7 +188,10 @@ def entry_post(
     if any(by_id[pk].currency != currency for pk in amounts):
         raise DomainError("currency_mismatch", "Every posting of an entry is in the entry's currency.")
 
-    entry = JournalEntry.objects.create(
+    released = released or {}
+    # Only escrow / pending / available cache a balance; in id order, so two entries never wait in a cycle.
+    moves = [(pk, amounts[pk], -released.get(pk, 0)) for pk in sorted(amounts) if by_id[pk].kind in NON_NEGATIVE_KINDS]
+    entry = JournalEntry(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
         kind=kind,
@@ -182,10 +200,62 @@ def entry_post(
         memo=memo[:255],
         **who,
     )
-    released = released or {}
-    for pk in sorted(amounts):
-        balance_move(by_id[pk], amounts[pk], held=-released.get(pk, 0))
-    Posting.objects.bulk_create(
-        [Posting(entry=entry, account_id=pk, amount_cents=amount) for pk, amount in sorted(amounts.items())]
-    )
+    postings = sorted(amounts.items())
+    if transaction.get_connection().vendor == "postgresql":
+        _post_in_one_statement(entry, postings, moves, by_id)
+        return entry
+    entry.save(force_insert=True)
+    for pk, amount, held in moves:
+        balance_move(by_id[pk], amount, held=held)
+    Posting.objects.bulk_create([Posting(entry=entry, account_id=pk, amount_cents=amount) for pk, amount in postings])
     return entry
+
+
+def _post_in_one_statement(
+    entry: JournalEntry,
+    postings: list[tuple[int, int]],
+    moves: list[tuple[int, int, int]],
+    by_id: dict[int, LedgerAccount],
+) -> None:
+    """PostgreSQL: the entry, its cached balance moves and its postings in one round trip, in the order the
+    other path takes them. Each step waits for the one before (it reads its result), so the key is inserted
+    before any account is locked and the accounts are locked in id order; a move stops the ones after it when it
+    is refused, and the postings are written only when every move was made: an entry whose balance could not
+    move has no postings, and the deferred trigger refuses it at commit even if a caller swallowed the error."""
+    entry.created_at = timezone.now()
+    fields = [f for f in JournalEntry._meta.concrete_fields if not f.primary_key]
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    params: list[object] = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    ctes = [
+        f"entry AS (INSERT INTO {quote(JournalEntry._meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id)"
+    ]
+    accounts = quote(LedgerAccount._meta.db_table)
+    before = "(SELECT count(*) FROM entry)"
+    for i, (pk, amount, held) in enumerate(moves):
+        covered = ""
+        if amount - held < 0:
+            covered = " AND balance_cents >= held_cents + %s"
+        ctes.append(
+            f"m{i} AS (UPDATE {accounts} SET balance_cents = balance_cents + %s, held_cents = held_cents + %s "
+            f"WHERE id = %s{covered} AND {before} = 1 RETURNING id)"
+        )
+        params += [amount, held, pk] + ([held - amount] if covered else [])
+        before = f"(SELECT count(*) FROM m{i})"
+    moved = [f"SELECT id FROM m{i}" for i in range(len(moves))] or ["SELECT NULL::bigint AS id WHERE false"]
+    ctes.append(f"moved AS ({' UNION ALL '.join(moved)})")
+    ctes.append(
+        f"posted AS (INSERT INTO {quote(Posting._meta.db_table)} (entry_id, account_id, amount_cents) "
+        "SELECT entry.id, p.account_id, p.amount FROM entry, unnest(%s::bigint[], %s::bigint[]) AS p(account_id, "
+        "amount) WHERE (SELECT count(*) FROM moved) = %s)"
+    )
+    params += [[pk for pk, _ in postings], [amount for _, amount in postings], len(moves)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT entry.id, ARRAY(SELECT id FROM moved) FROM entry", params)
+        entry.pk, moved_ids = cursor.fetchone()
+    entry._state.adding, entry._state.db = False, connection.alias
+    for pk, _, _ in moves:
+        if pk not in moved_ids:
+            raise shortfall(by_id[pk])

@@ -21,7 +21,6 @@ from payments.gateway.base import GatewayError, GatewayUnavailable, get_gateway
 from payments.models import (
     AccountKind,
     EntryKind,
-    GatewayOperation,
     OperationStatus,
     Payout,
     PayoutMethod,
@@ -112,13 +111,6 @@ def _destination(method: PayoutMethod) -> str:
     return f"sandbox_bank:{method.pk}:{method.last4}"
 
 
-def _existing(*, idempotency_key: str, request_hash: str) -> Payout | None:
-    payout = Payout.objects.filter(idempotency_key=idempotency_key).first()
-    if payout is not None and payout.request_hash != request_hash:
-        raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
-    return payout
-
-
 def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idempotency_key: str) -> Payout:
     """Withdraw `amount_cents` of available money to the user's default verified payout method.
 
@@ -128,7 +120,7 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
     ledger.check_money(amount_cents=amount_cents, currency=currency)
     ledger.check_key(idempotency_key)
     rhash = ledger.request_hash(op="payout", user=user.pk, amount=amount_cents, currency=currency)
-    payout = _existing(idempotency_key=idempotency_key, request_hash=rhash)
+    payout = ledger.keyed_find(Payout, idempotency_key=idempotency_key, request_hash=rhash)
     if payout is not None:
         return payout
     if amount_cents < settings.MIN_WITHDRAWAL_CENTS:
@@ -164,7 +156,10 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
             payout.save(update_fields=["operation", "entry"])
     except IntegrityError:
         # The same key arrived at the same moment: the other request owns the payout.
-        return _existing(idempotency_key=idempotency_key, request_hash=rhash)
+        payout = ledger.keyed_find(Payout, idempotency_key=idempotency_key, request_hash=rhash)
+        if payout is None:
+            raise
+        return payout
     with contextlib.suppress(DomainError):
         # A refusal fails the payout through _transfer_settled; an unknown outcome leaves it pending for
         # reconcile. Either way the payout as it is now is the answer.
@@ -173,14 +168,14 @@ def payout_request(*, user: User, amount_cents: int, currency: str = "USD", idem
     return payout
 
 
-def _transfer_settled(op: GatewayOperation) -> None:
+def _transfer_settled(settled: saga.Settlement) -> None:
     """The saga settled a payout's transfer: the payout is paid, or failed with its money back to available."""
-    payout = lock(Payout.objects.select_related("user"), operation=op)
-    if op.status == OperationStatus.SUCCEEDED:
+    payout = lock(Payout.objects.select_related("user"), operation=settled.op)
+    if settled.succeeded:
         if payout.status == PayoutStatus.PENDING:
             transition(payout, PayoutStatus.PAID)
     else:
-        _fail(payout, reason=op.error_detail or "The payout failed.")
+        _fail(payout, reason=settled.error_detail or "The payout failed.")
 
 
 def payout_failed(*, payout_id: int, reason: str) -> Payout:

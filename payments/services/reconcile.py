@@ -14,7 +14,7 @@ from payments.gateway.base import GatewayError, GatewayUnavailable, get_gateway
 from payments.models import GatewayOperation, OperationKind, OperationStatus
 from payments.services import saga
 
-_FAILURE_CODES = {
+_FAILURE_CODES: dict[str, str] = {
     OperationKind.CHARGE: "payment_failed",
     OperationKind.REFUND: "refund_failed",
     OperationKind.TRANSFER: "payout_failed",

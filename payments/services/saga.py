@@ -7,11 +7,15 @@ How a caller (contracts for milestones, timesheets and bonuses; disputes) uses i
 
        saga.register(Kind.MILESTONE, on_settled=_milestone_payment_settled, expected_escrow=_milestone_escrow)
 
-   `on_settled(op)` runs inside the transaction that settles `op` (a GatewayOperation: `op.kind` charge / refund /
-   transfer, `op.status` succeeded / failed, `op.reference`, `op.actor`, `op.amount_cents`, `op.error_detail`),
-   whichever of the gateway's answer, the webhook or reconcile comes first, exactly once per settlement. Lock your
-   row, move its status, notify people. Raise DomainError to refuse money that is no longer wanted (the milestone
-   was funded meanwhile by another charge): the saga then refunds that charge automatically and alerts staff.
+   `on_settled(settled)` runs inside the transaction that settles an operation, whichever of the gateway's
+   answer, the webhook or reconcile comes first, exactly once per settlement. It is told a `Settlement`: the
+   outcome (`settled.succeeded`, `settled.status` succeeded / failed, `settled.error_detail` of a failure) and
+   `settled.op`, the GatewayOperation as its row still is (`op.kind` charge / refund / transfer, `op.reference`,
+   `op.actor`, `op.amount_cents`, `op.idempotency_key`; its status is not yet the outcome: the row moves after the
+   callback returns; `settled.locked` is what your `lock_first` returned). Lock your row (or take it from
+   `settled.locked`), move its status, notify people. Raise DomainError to refuse money that is
+   no longer wanted (the milestone was funded meanwhile by another charge): the saga then refunds that charge
+   automatically and alerts staff.
    `expected_escrow()` yields (reference, cents) for every reference of the kind; `ledger_check` compares it with
    the escrow postings of each reference.
 
@@ -55,6 +59,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -91,7 +96,24 @@ OK, FAILED, PENDING = OperationStatus.SUCCEEDED, OperationStatus.FAILED, Operati
 
 # --- what callers register ---
 
-SettledCallback = Callable[[GatewayOperation], None]
+
+@dataclass(frozen=True)
+class Settlement:
+    """How an operation settled, as `on_settled` is told it: `op` is the row before it moves (see `register`)."""
+
+    op: GatewayOperation
+    status: str  # OperationStatus.SUCCEEDED or FAILED
+    error_code: str = ""
+    error_detail: str = ""
+    # What the kind's `lock_first` returned (its row, locked already), or None: no need to lock it again.
+    locked: object = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == OK
+
+
+SettledCallback = Callable[[Settlement], None]
 EscrowExpectation = Callable[[], Iterable[tuple[str, int]]]
 
 
@@ -112,11 +134,11 @@ def register(
     expected_escrow: EscrowExpectation | None = None,
     lock_first: Callable[[str], object] | None = None,
 ) -> None:
-    """Finish the business side of `kind`'s references with `on_settled(op)` when one of their operations
-    settles; `expected_escrow()` yields (reference, cents) for the ledger check. `lock_first(reference)` locks the
-    caller's row: settlement takes it before the operation's and the accounts', the order in which a caller
-    begins an operation under that lock, so a settlement and a new request on the same row cannot deadlock.
-    One registration per kind."""
+    """Finish the business side of `kind`'s references with `on_settled(settlement)` when one of their
+    operations settles; `expected_escrow()` yields (reference, cents) for the ledger check.
+    `lock_first(reference)` locks the caller's row: settlement takes it before the operation's and the accounts',
+    the order in which a caller begins an operation under that lock, so a settlement and a new request on the
+    same row cannot deadlock. One registration per kind."""
     _registry[Kind(kind)] = _Registration(on_settled, expected_escrow, lock_first)
 
 
@@ -136,16 +158,6 @@ def _registration(reference: str) -> _Registration | None:
 def _require_atomic(what: str) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"{what} runs inside the caller's transaction.atomic()")
-
-
-def _existing(model, *, idempotency_key: str, request_hash: str):
-    """The one idempotency lookup: the row begun under this key (marked not fresh), or None."""
-    row = model.objects.filter(idempotency_key=idempotency_key).first()
-    if row is not None:
-        if row.request_hash != request_hash:
-            raise DomainError("idempotency_conflict", "That idempotency key was already used for a different request.")
-        row.fresh = False
-    return row
 
 
 def _create_operation(*, idempotency_key: str, request_hash: str, **fields) -> GatewayOperation:
@@ -191,7 +203,7 @@ def begin_charge(
         currency=currency,
         reference=reference,
     )
-    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
+    op = ledger.keyed_find(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
     if op is not None:
         return op
     gateway = get_gateway()
@@ -244,15 +256,39 @@ def begin_refund(
     the client fee charged on that part. The money is held at once (nothing can release it meanwhile) and leaves
     escrow in one entry when the gateway confirms; a refused refund frees it again. Call inside your
     transaction, then `execute(op)`; `on_settled` of `reference`'s kind sees the refund succeed or fail."""
-    held = hold(
+    return _refund(
         escrow_reference=escrow_reference,
         amount_cents=amount_cents,
         currency=currency,
         reference=reference,
         cause=reference,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        description=description,
+    )
+
+
+def _refund(
+    *,
+    escrow_reference: str,
+    amount_cents: int,
+    currency: str,
+    reference: str,
+    cause: str,
+    idempotency_key: str,
+    actor: User | None,
+    description: str,
+) -> GatewayOperation:
+    """Hold `amount_cents` of `reference` for `cause` and settle all of it to the payer: the refund to execute."""
+    held = hold(
+        escrow_reference=escrow_reference,
+        amount_cents=amount_cents,
+        currency=currency,
+        reference=reference,
+        cause=cause,
         idempotency_key=f"{idempotency_key}:hold",
     )
-    return settle(
+    refund = settle(
         hold_id=held.pk,
         payee=None,
         payee_cents=0,
@@ -261,6 +297,17 @@ def begin_refund(
         actor=actor,
         description=description,
     )
+    return _present(refund, "the refund of a settlement with a payer part")
+
+
+_T = TypeVar("_T")
+
+
+def _present(value: _T | None, what: str) -> _T:
+    """A row the operation's kind guarantees (a refund's hold, a charge's escrow): its absence is a bug, not input."""
+    if value is None:
+        raise RuntimeError(f"{what} is missing")
+    return value
 
 
 def begin_transfer(
@@ -317,13 +364,14 @@ def execute(op: GatewayOperation) -> GatewayOperation:
     gateway's refusal as DomainError, 503 `gateway_unavailable` when the outcome is unknown. For an operation
     that was not fresh (a repeated key) no call is made: succeeded is returned, a failure raised again, and one
     still in flight is 409 `operation_in_progress`."""
-    if not getattr(op, "fresh", False):
+    if not op.fresh:
         return _replay(op)
     op.fresh = False
     try:
         gateway_id = _call_gateway(op)
     except GatewayError as exc:
-        raise _failure_error(operation_failed(operation_id=op.pk, code=exc.code, detail=exc.detail)) from exc
+        failed = operation_failed(operation_id=op.pk, code=exc.code, detail=exc.detail, reference=op.reference)
+        raise _failure_error(failed) from exc
     except GatewayPending as accepted:
         GatewayOperation.objects.filter(pk=op.pk, gateway_id="").update(gateway_id=accepted.gateway_id)
         op.gateway_id = accepted.gateway_id
@@ -332,7 +380,7 @@ def execute(op: GatewayOperation) -> GatewayOperation:
         raise DomainError(
             "gateway_unavailable", "The payment processor did not answer; we will check and finish it.", status=503
         ) from exc
-    return operation_succeeded(operation_id=op.pk, gateway_id=gateway_id)
+    return operation_succeeded(operation_id=op.pk, gateway_id=gateway_id, reference=op.reference)
 
 
 def _call_gateway(op: GatewayOperation) -> str:
@@ -382,33 +430,41 @@ def _failure_error(op: GatewayOperation) -> DomainError:
     return DomainError(op.error_code or "payment_failed", detail)
 
 
-def _locked_operation(operation_id: int) -> GatewayOperation:
-    """The operation locked for settling, after its caller's row (see `register`)."""
-    reference = GatewayOperation.objects.filter(pk=operation_id).values_list("reference", flat=True).first()
-    registration = _registration(reference) if reference else None
+def _locked_operation(operation_id: int, reference: str | None) -> tuple[GatewayOperation, object]:
+    """The operation locked for settling, after its caller's row (see `register`), and what `lock_first`
+    returned. `reference` is the operation's when the caller has it in hand (it never changes), else it is read."""
+    if reference is None:
+        reference = GatewayOperation.objects.filter(pk=operation_id).values_list("reference", flat=True).first() or ""
+    registration = _registration(reference)
+    locked = None
     if registration is not None and registration.lock_first is not None:
-        registration.lock_first(reference)
-    return lock(GatewayOperation.objects.select_related("escrow_account", "hold__account", "actor"), pk=operation_id)
+        locked = registration.lock_first(reference)
+    operations = GatewayOperation.objects.select_related("escrow_account", "hold__account", "actor")
+    return lock(operations, pk=operation_id), locked
 
 
-def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperation:
+def operation_succeeded(*, operation_id: int, gateway_id: str, reference: str | None = None) -> GatewayOperation:
     """The gateway did it: post the money (once) and finish the business side. Also for a charge already marked
-    failed that the gateway captured after all: it is reopened, and refunded if nobody wants it any more."""
+    failed that the gateway captured after all: it is reopened, and refunded if nobody wants it any more.
+    `reference`: the operation's, when the caller holds it (`execute` does), to skip reading it."""
     with transaction.atomic():
-        op = _locked_operation(operation_id)
+        op, locked = _locked_operation(operation_id, reference)
         if op.status == OK:
             return op
         if op.status == FAILED and op.kind != OperationKind.CHARGE:
             logger.error("STAFF: %s #%s was failed, then the gateway reported it succeeded", op, op.pk)
             return op
         reopened = op.status == FAILED
-        posted = {}  # a transfer's entry was posted when it began
+        entry_id = op.entry_id  # a transfer's entry was posted when it began
         if op.kind == OperationKind.CHARGE:
-            posted["entry"] = _post_charge(op)
+            entry_id = _post_charge(op).pk
         elif op.kind == OperationKind.REFUND:
-            posted["entry"] = _post_settlement(op.hold, idempotency_key=op.idempotency_key, refund=op, actor=op.actor)
-        refusal = _finish(op, OK, **posted)
-        transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", **posted)
+            held = _present(op.hold, "a refund's hold")
+            entry_id = _post_settlement(
+                held, idempotency_key=op.idempotency_key, request_hash=op.request_hash, refund=op, actor=op.actor
+            ).pk
+        refusal = _finish(Settlement(op, OK, locked=locked))
+        transition(op, OK, gateway_id=gateway_id or op.gateway_id, error_code="", error_detail="", entry_id=entry_id)
         if reopened:
             logger.error("STAFF: charge #%s (%s) was captured after it was marked failed", op.pk, op.reference)
         if refusal is not None and op.kind == OperationKind.CHARGE:
@@ -417,43 +473,39 @@ def operation_succeeded(*, operation_id: int, gateway_id: str) -> GatewayOperati
     return op
 
 
-def operation_failed(*, operation_id: int, code: str, detail: str) -> GatewayOperation:
+def operation_failed(*, operation_id: int, code: str, detail: str, reference: str | None = None) -> GatewayOperation:
     """The gateway refused it (or never received it): nothing is posted for a charge, a refund's hold is freed
-    (or kept frozen for its dispute), and the business side hears of it. A settled operation is left alone."""
+    (or kept frozen for its dispute), and the business side hears of it. A settled operation is left alone.
+    `reference` as for `operation_succeeded`."""
     with transaction.atomic():
-        op = _locked_operation(operation_id)
+        op, locked = _locked_operation(operation_id, reference)
         if op.status != PENDING:
             if op.status == OK:
                 logger.error("STAFF: %s #%s succeeded, then the gateway reported it failed: %s", op, op.pk, detail)
             return op
         if op.kind == OperationKind.REFUND:
-            _settlement_abandon(op.hold)
-        op.error_code, op.error_detail = code[:64], detail[:255]
-        _finish(op, FAILED)
-        transition(op, FAILED, error_code=op.error_code, error_detail=op.error_detail)
+            _settlement_abandon(_present(op.hold, "a refund's hold"))
+        failure = Settlement(op, FAILED, error_code=code[:64], error_detail=detail[:255], locked=locked)
+        _finish(failure)
+        transition(op, FAILED, error_code=failure.error_code, error_detail=failure.error_detail)
     return op
 
 
-def _finish(op: GatewayOperation, outcome: str, **fields) -> str | None:
+def _finish(settled: Settlement) -> str | None:
     """The business side, in the settling transaction, before the operation's row changes: the caller's row lock
     is taken first, so a caller beginning another operation under that lock never waits on this one. Returns the
     refusal's detail when `on_settled` refused the money."""
+    op = settled.op
     registration = _registration(op.reference)
     if registration is None:
         return None
-    previous = op.status
-    op.status = outcome
-    for name, value in fields.items():
-        setattr(op, name, value)
     try:
         with transaction.atomic():
-            registration.on_settled(op)
+            registration.on_settled(settled)
     except DomainError as exc:
-        if outcome != OK or op.kind != OperationKind.CHARGE:
+        if not settled.succeeded or op.kind != OperationKind.CHARGE:
             logger.error("STAFF: %s #%s settled but %s refused it: %s", op, op.pk, op.reference, exc.detail)
         return exc.detail
-    finally:
-        op.status = previous
     return None
 
 
@@ -461,18 +513,19 @@ def _post_charge(op: GatewayOperation) -> JournalEntry:
     clearing, revenue = ledger.platform_accounts(
         op.currency, AccountKind.GATEWAY_CLEARING, AccountKind.CLIENT_FEE_REVENUE
     )
+    escrow = _present(op.escrow_account, "a charge's escrow")
     return ledger.entry_post(
         kind=EntryKind.ESCROW_FUND,
         idempotency_key=op.idempotency_key,
         request_hash=op.request_hash,
         currency=op.currency,
         reference=op.reference,
-        memo=op.description or f"Escrow funded for {op.escrow_account.reference}",
+        memo=op.description or f"Escrow funded for {escrow.reference}",
         organization_id=op.organization_id,
         created_by_id=op.actor_id,
         lines=[
             (clearing, -op.amount_cents),
-            (op.escrow_account, op.amount_cents - op.fee_cents),
+            (escrow, op.amount_cents - op.fee_cents),
             (revenue, op.fee_cents),
         ],
     )
@@ -481,21 +534,14 @@ def _post_charge(op: GatewayOperation) -> JournalEntry:
 def _refund_unwanted(charge: GatewayOperation, *, reason: str) -> None:
     """Give a charge nobody wants back to its card, after this transaction commits (reconcile finishes it if
     this process dies first)."""
-    amount = charge.amount_cents - charge.fee_cents
-    held = hold(
-        escrow_reference=charge.escrow_account.reference,
-        amount_cents=amount,
+    refund = _refund(
+        escrow_reference=_present(charge.escrow_account, "a charge's escrow").reference,
+        amount_cents=charge.amount_cents - charge.fee_cents,
         currency=charge.currency,
         reference=charge.reference,
         cause=ref(Kind.PAYMENT, charge.pk),
-        idempotency_key=f"{charge.idempotency_key}:unwanted:hold",
-    )
-    refund = settle(
-        hold_id=held.pk,
-        payee=None,
-        payee_cents=0,
-        payer_cents=amount,
         idempotency_key=f"{charge.idempotency_key}:unwanted",
+        actor=None,
         description=f"Automatic refund: {reason}",
     )
     transaction.on_commit(lambda: _execute_logged(refund))
@@ -573,7 +619,7 @@ def release(
         reference=reference,
     )
     with transaction.atomic():
-        existing = ledger.entry_find(idempotency_key=idempotency_key, request_hash=rhash)
+        existing = ledger.keyed_find(JournalEntry, idempotency_key=idempotency_key, request_hash=rhash)
         if existing is not None:
             return existing
         escrow = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency)
@@ -597,7 +643,7 @@ def release(
                     lines=[(escrow, -amount_cents), (pending, net), (revenue, fee)],
                 )
         except IntegrityError:
-            existing = ledger.entry_find(idempotency_key=idempotency_key, request_hash=rhash)
+            existing = ledger.keyed_find(JournalEntry, idempotency_key=idempotency_key, request_hash=rhash)
             if existing is None:
                 raise
             return existing
@@ -637,7 +683,7 @@ def hold(
         op="hold", escrow=escrow_reference, amount=amount_cents, currency=currency, reference=reference, cause=cause
     )
     with transaction.atomic():
-        existing = _existing(Hold, idempotency_key=idempotency_key, request_hash=rhash)
+        existing = ledger.keyed_find(Hold, idempotency_key=idempotency_key, request_hash=rhash)
         if existing is not None:
             return existing
         escrow = ledger.escrow_account(escrow_reference=escrow_reference, currency=currency)
@@ -655,7 +701,7 @@ def hold(
                     request_hash=rhash,
                 )
         except IntegrityError:
-            existing = _existing(Hold, idempotency_key=idempotency_key, request_hash=rhash)
+            existing = ledger.keyed_find(Hold, idempotency_key=idempotency_key, request_hash=rhash)
             if existing is None:
                 raise
             return existing
@@ -705,23 +751,23 @@ def settle(
     rhash = ledger.request_hash(
         op="settle", hold=held.pk, payee=payee.key if payee else "", payee_cents=payee_cents, payer_cents=payer_cents
     )
-    op = _existing(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
+    op = ledger.keyed_find(GatewayOperation, idempotency_key=idempotency_key, request_hash=rhash)
     if op is not None:
         return op
-    if held.status == HoldStatus.POSTED and held.entry.idempotency_key == idempotency_key:
+    if held.status == HoldStatus.POSTED and held.entry and held.entry.idempotency_key == idempotency_key:
         return None
     if held.status != HoldStatus.PENDING:
         raise DomainError("hold_settled", "That money was already settled or released back.")
     if min(payee_cents, payer_cents) < 0 or payee_cents + payer_cents != held.amount_cents:
         raise InvalidInput("settlement_invalid", "The parts of a settlement must add up to the money held.")
-    if payee_cents and payee is None:
-        raise InvalidInput("payee_required", "Name who receives the payee's part.")
-    held.payee_account = (
-        ledger.owner_account(AccountKind.FREELANCER_PENDING, payee, held.currency) if payee_cents else None
-    )
+    held.payee_account = None
+    if payee_cents:
+        if payee is None:
+            raise InvalidInput("payee_required", "Name who receives the payee's part.")
+        held.payee_account = ledger.owner_account(AccountKind.FREELANCER_PENDING, payee, held.currency)
     held.payee_cents, held.payer_cents = payee_cents, payer_cents
     if not payer_cents:
-        _post_settlement(held, idempotency_key=idempotency_key, refund=None, actor=actor, request_hash=rhash)
+        _post_settlement(held, idempotency_key=idempotency_key, request_hash=rhash, refund=None, actor=actor)
         return None
     charge, fee = _refundable_charge(
         escrow=held.account, reference=held.reference, amount_cents=payer_cents, only=_charge_of_cause(held.cause)
@@ -746,7 +792,7 @@ def settle(
 
 
 def _post_settlement(
-    held: Hold, *, idempotency_key: str, refund: GatewayOperation | None, actor, request_hash: str = ""
+    held: Hold, *, idempotency_key: str, request_hash: str, refund: GatewayOperation | None, actor: User | None
 ) -> JournalEntry:
     """The one entry of a settlement: escrow −held; payee pending +net, freelancer fee +fee; clearing
     +(payer part + its client fee), client fee revenue −that fee. Posts the hold."""
@@ -755,12 +801,14 @@ def _post_settlement(
         currency, AccountKind.GATEWAY_CLEARING, AccountKind.CLIENT_FEE_REVENUE, AccountKind.FREELANCER_FEE_REVENUE
     )
     lines = [(held.account, -held.amount_cents)]
-    net = 0
+    payee_account, net = None, 0
     if held.payee_cents:
+        payee_account = _present(held.payee_account, "a settlement's payee account")
         net, fee = fees.split_release(held.payee_cents)
-        lines += [(held.payee_account, net), (freelancer_fee, fee)]
+        lines += [(payee_account, net), (freelancer_fee, fee)]
     if held.payer_cents:
-        lines += [(clearing, refund.amount_cents), (client_fee, -refund.fee_cents)]
+        paid_back = _present(refund, "the refund of a settlement's payer part")
+        lines += [(clearing, paid_back.amount_cents), (client_fee, -paid_back.fee_cents)]
     kind = EntryKind.ESCROW_SETTLEMENT
     if not held.payer_cents:
         kind = EntryKind.ESCROW_RELEASE
@@ -769,12 +817,12 @@ def _post_settlement(
     entry = ledger.entry_post(
         kind=kind,
         idempotency_key=idempotency_key,
-        request_hash=request_hash or refund.request_hash,
+        request_hash=request_hash,
         currency=currency,
         reference=held.reference,
         memo=(refund.description if refund else "") or f"Settled for {held.cause}",
         organization_id=held.account.organization_id,
-        user_id=held.payee_account.user_id if held.payee_account else None,
+        user_id=payee_account.user_id if payee_account else None,
         created_by=actor,
         lines=lines,
         released={held.account.pk: held.amount_cents},
@@ -787,8 +835,8 @@ def _post_settlement(
         payee_cents=held.payee_cents,
         payer_cents=held.payer_cents,
     )
-    if held.payee_cents:
-        _security_hold(held.payee_account, entry=entry, net_cents=net)
+    if payee_account is not None:
+        _security_hold(payee_account, entry=entry, net_cents=net)
     return entry
 
 
@@ -811,14 +859,16 @@ def _charge_of_cause(cause: str) -> int | None:
     return parsed[1] if parsed and parsed[0] == Kind.PAYMENT else None
 
 
-def _refundable_charge(*, escrow: LedgerAccount, reference: str, amount_cents: int, only: int | None = None):
+def _refundable_charge(
+    *, escrow: LedgerAccount, reference: str, amount_cents: int, only: int | None = None
+) -> tuple[GatewayOperation, int]:
     """The succeeded charge into this escrow (the one `only` names, if given) that still has `amount_cents` of
     escrow money left to refund, preferring the one made for the same reference, and the client fee share to
     give back with it. Locks the charge rows so refunds of one charge serialize."""
-    charges = GatewayOperation.objects.select_for_update(of=("self",)).filter(
+    succeeded = GatewayOperation.objects.select_for_update(of=("self",)).filter(
         kind=OperationKind.CHARGE, status=OK, escrow_account=escrow
     )
-    charges = list((charges.filter(pk=only) if only else charges).order_by("pk"))
+    charges = list((succeeded.filter(pk=only) if only else succeeded).order_by("pk"))
     charges.sort(key=lambda c: (c.reference != reference, -c.pk))
     for charge in charges:
         refunded = charge.children.filter(kind=OperationKind.REFUND, status__in=[PENDING, OK]).aggregate(

@@ -61,9 +61,10 @@ def webhook_receive(*, payload: bytes, signature: str) -> WebhookEvent:
         raise _malformed("no id")
     if not isinstance(event_type, str) or len(event_type) > 80:
         raise _malformed("no type")
-    obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
-    if event_type in _HANDLERS and not isinstance(obj, dict):
+    raw = _object(data, "data").get("object")
+    if event_type in _HANDLERS and not isinstance(raw, dict):
         raise _malformed("no data.object")
+    obj = raw if isinstance(raw, dict) else {}
     try:
         with transaction.atomic():
             row = WebhookEvent.objects.create(event_id=event_id, type=event_type, payload=data)
@@ -78,7 +79,7 @@ def webhook_receive(*, payload: bytes, signature: str) -> WebhookEvent:
     return row
 
 
-def _apply(event_type: str, obj: dict | None) -> None:
+def _apply(event_type: str, obj: dict) -> None:
     handler = _HANDLERS.get(event_type)
     if handler is None:
         logger.info("Stripe event %s ignored", event_type)
@@ -89,6 +90,11 @@ def _apply(event_type: str, obj: dict | None) -> None:
 def _text(obj: dict, name: str) -> str:
     value = obj.get(name)
     return value if isinstance(value, str) else ""
+
+
+def _object(obj: dict, name: str) -> dict:
+    value = obj.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def _amount(obj: dict, name: str) -> int:
@@ -107,7 +113,7 @@ def _operation(obj: dict, kind: str) -> GatewayOperation | None:
         found = ops.filter(gateway_id=gateway_id).first()
         if found:
             return found
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    metadata = _object(obj, "metadata")
     key = metadata.get("idempotency_key")
     if not isinstance(key, str) or not key:
         return None
@@ -129,8 +135,7 @@ def _payment_intent(obj: dict) -> None:
 def _payment_failed(obj: dict) -> None:
     op = _operation(obj, OperationKind.CHARGE)
     if op is not None:
-        error = obj.get("last_payment_error") if isinstance(obj.get("last_payment_error"), dict) else {}
-        message = error.get("message") if isinstance(error.get("message"), str) else "The card was declined."
+        message = _text(_object(obj, "last_payment_error"), "message") or "The card was declined."
         saga.operation_failed(operation_id=op.pk, code="payment_failed", detail=message)
 
 

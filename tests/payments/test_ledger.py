@@ -51,6 +51,36 @@ def test_a_protected_balance_never_goes_negative(accounts):
     assert not Posting.objects.exists()
 
 
+def test_an_entry_moving_two_cached_balances_moves_both_or_neither(accounts, freelancer):
+    clearing, available = accounts
+    pending = ledger.user_account(AccountKind.FREELANCER_PENDING, freelancer, "USD")
+    post([(clearing, -500), (available, 500)], key="fund")
+    with pytest.raises(DomainError) as exc:
+        post([(clearing, 300), (pending, 300), (available, -600)], key="too much")
+    assert exc.value.code == "insufficient_funds"
+    post([(clearing, 300), (pending, 200), (available, -500)], key="all of it")
+    balances = dict(LedgerAccount.objects.filter(pk__in=[pending.pk, available.pk]).values_list("pk", "balance_cents"))
+    assert balances == {pending.pk: 200, available.pk: 0}
+    assert ledger_problems() == []
+
+
+@pytest.mark.postgres
+def test_a_refused_balance_leaves_its_entry_without_postings_so_a_swallowed_refusal_cannot_commit(accounts):
+    clearing, available = accounts
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        with pytest.raises(DomainError):
+            ledger.entry_post(
+                kind="payout",
+                idempotency_key="k",
+                request_hash="h",
+                currency="USD",
+                lines=[(clearing, 1), (available, -1)],
+            )
+        assert not Posting.objects.exists()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_posting_outside_a_transaction_is_a_programming_error(accounts):
     clearing, available = accounts
@@ -63,9 +93,9 @@ def test_posting_outside_a_transaction_is_a_programming_error(accounts):
 def test_a_key_names_one_entry_forever(accounts):
     clearing, available = accounts
     first = post([(clearing, -100), (available, 100)])
-    assert ledger.entry_find(idempotency_key="k", request_hash="h").pk == first.pk
+    assert ledger.keyed_find(JournalEntry, idempotency_key="k", request_hash="h").pk == first.pk
     with pytest.raises(DomainError) as exc:
-        ledger.entry_find(idempotency_key="k", request_hash="other")
+        ledger.keyed_find(JournalEntry, idempotency_key="k", request_hash="other")
     assert exc.value.code == "idempotency_conflict"
     # Callers look the key up once; a second post under it is refused by the database before any balance moves.
     with pytest.raises(IntegrityError), transaction.atomic():

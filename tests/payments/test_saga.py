@@ -224,15 +224,17 @@ def test_a_late_success_reopens_a_failed_charge(organization, card):
 def test_the_ledger_check_compares_each_reference_with_what_its_owner_says(fund, monkeypatch):
     fund(10_000, reference="bonus:1")
     expected = {"bonus:1": 10_000}
-    saga.register(Kind.BONUS, on_settled=lambda op: None, expected_escrow=lambda: expected.items())
+    saga.register(Kind.BONUS, on_settled=lambda settled: None, expected_escrow=lambda: expected.items())
     assert ledger_problems() == []
     expected["bonus:1"] = 0  # the business side says it was paid out, the money says it is still in escrow
     assert ledger_problems() == ["escrow_mismatch: bonus:1 should hold 0 in escrow, holds 10000"]
 
 
-def test_a_settled_charge_runs_the_registered_callback_once(organization, card):
+def test_a_settled_charge_runs_the_registered_callback_once_told_the_outcome_before_the_row_moves(organization, card):
     seen = []
-    saga.register(Kind.BONUS, on_settled=lambda op: seen.append((op.kind, op.status)))
+    saga.register(
+        Kind.BONUS, on_settled=lambda settled: seen.append((settled.op.kind, settled.op.status, settled.status))
+    )
     money.fund(
         organization=organization,
         escrow_reference="contract:1",
@@ -241,7 +243,7 @@ def test_a_settled_charge_runs_the_registered_callback_once(organization, card):
         reference="bonus:7",
     )
     saga.operation_succeeded(operation_id=GatewayOperation.objects.get().pk, gateway_id="again")
-    assert seen == [(OperationKind.CHARGE, OperationStatus.SUCCEEDED)]
+    assert seen == [(OperationKind.CHARGE, OperationStatus.PENDING, OperationStatus.SUCCEEDED)]
 
 
 # --- reconcile's lookup when the answer was lost (Stripe) ---
