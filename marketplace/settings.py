@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "JobInvitationStatusEnum": "jobs.models.Invitation.Status",
         "JobDurationEnum": "jobs.models.Duration",
         "ReportCategoryEnum": "messaging.models.Report.Category",
+        "SkillCategoryEnum": "accounts.models.Skill.Category",
         "PayoutMethodKindEnum": "payments.models.PayoutMethod.Kind",
         "DisputeStatusEnum": "contracts.models.Dispute.Status",
         "PartyEnum": "contracts.models.Party",
