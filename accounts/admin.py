@@ -18,7 +18,7 @@ from accounts.models import (
     User,
 )
 from accounts.services.moderation import account_reinstate, account_suspend, profile_hide, profile_restore
-from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
+from kernel.admin import ActionsNeedPermission, ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
 
 
 class MembershipInline(ReadOnlyTabularInline):
@@ -34,7 +34,7 @@ class EmailAddressInline(ReadOnlyTabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ReadOnlyAdmin):
+class UserAdmin(ActionsNeedPermission, ReadOnlyAdmin):
     """Users are read here; staff suspend and reinstate them through accounts.services.moderation (audited)."""
 
     ordering = ["email"]
@@ -88,7 +88,7 @@ class PortfolioItemInline(ReadOnlyTabularInline):
 
 
 @admin.register(FreelancerProfile)
-class FreelancerProfileAdmin(ReadOnlyAdmin):
+class FreelancerProfileAdmin(ActionsNeedPermission, ReadOnlyAdmin):
     list_display = ["user", "headline", "hourly_rate_cents", "country", "job_success_score", "hidden_at", "updated_at"]
     list_filter = ["experience_level", "hidden_at", "country", "timezone"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "headline", "overview"]

@@ -28,7 +28,7 @@ from contracts.models import (
     WeeklyUpdate,
 )
 from contracts.services import disputes as dispute_services
-from kernel.admin import ReadOnlyTabularInline, action_with_reason
+from kernel.admin import ActionsNeedPermission, ReadOnlyTabularInline, action_with_reason
 from kernel.money import MoneyField, format_money
 
 # Offers and contracts are both looked up by their title or by either party.
@@ -242,7 +242,7 @@ class DisputeEventInline(StatusEventInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(NoAddNoDelete, admin.ModelAdmin):
+class DisputeAdmin(ActionsNeedPermission, NoAddNoDelete, admin.ModelAdmin):
     list_display = ("id", "contract", "subject_reference", "amount_cents", "status", "opened_at", "respond_by")
     list_filter = ("status", "resolution", "opened_at")
     search_fields = ("contract__title", "contract__organization__name", "contract__freelancer__email", "reason")
@@ -254,13 +254,7 @@ class DisputeAdmin(NoAddNoDelete, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request):
-        """Only staff who may resolve disputes see the resolution actions (the service checks it again)."""
-        actions = super().get_actions(request)
-        if not dispute_services.may_resolve(request.user):
-            for name in self.actions:
-                actions.pop(name, None)
-        return actions
+    may_act = staticmethod(dispute_services.may_resolve)  # only staff who may resolve disputes see the actions
 
     def _resolve(self, request, queryset, *, resolution: str, title: str, form_class=DisputeResolutionForm):
         if form_class is DisputeSplitForm and queryset.count() != 1:

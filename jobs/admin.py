@@ -16,7 +16,7 @@ from jobs.models import (
     TalentIndex,
 )
 from jobs.services.jobs import job_close_by_staff
-from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
+from kernel.admin import ActionsNeedPermission, ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
 
 
 class ScreeningQuestionInline(ReadOnlyTabularInline):
@@ -32,7 +32,7 @@ class JobAttachmentInline(ReadOnlyTabularInline):
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyAdmin):
+class JobAdmin(ActionsNeedPermission, ReadOnlyAdmin):
     list_display = ("title", "organization", "status", "budget_type", "visibility", "published_at")
     list_filter = ("status", "budget_type", "visibility", "experience_level", "category")
     search_fields = ("title", "description", "organization__name")

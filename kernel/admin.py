@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 
 from kernel.errors import DomainError
 from kernel.models import AuditEntry, OutboxMessage
+from kernel.permissions import may_moderate
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -31,6 +32,20 @@ class ReadOnlyTabularInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ActionsNeedPermission:
+    """A model admin whose actions only staff `may_act(user)` allows see (the service behind each checks it
+    again); by default the moderation permission."""
+
+    may_act = staticmethod(may_moderate)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)  # type: ignore[misc]
+        if not self.may_act(request.user):
+            for name in self.actions:  # type: ignore[attr-defined]
+                actions.pop(name, None)
+        return actions
 
 
 class ReasonForm(forms.Form):

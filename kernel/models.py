@@ -46,6 +46,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The one permission behind every moderation action (hide content, warn, suspend), in whichever app.
+        permissions = [("moderate", "Can moderate: hide content, warn and suspend accounts, close reports")]
         verbose_name_plural = "audit entries"
         indexes = [models.Index(fields=["target", "created_at"], name="audit_target_idx")]
 

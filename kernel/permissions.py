@@ -6,6 +6,12 @@ answer says why they cannot act). Apps decide `visible` and `allowed` from their
 from kernel.errors import NotFound, PermissionDenied
 
 
+def may_moderate(user) -> bool:
+    """Staff who may moderate content and accounts: every moderation service checks this, and the admin shows
+    those actions only to them."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm("kernel.moderate"))
+
+
 def require_access(*, visible: bool, allowed: bool, detail: str = "") -> None:
     if not visible:
         raise NotFound()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from kernel.admin import ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
+from kernel.admin import ActionsNeedPermission, ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
 from kernel.refs import parse_ref
 from messaging import reports, services
 from messaging.models import (
@@ -50,7 +50,7 @@ class AttachmentInline(ReadOnlyTabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(ActionsNeedPermission, ReadOnlyAdmin):
     """Held-back messages (off-platform contact before a contract) are filtered by status "Held back"."""
 
     list_display = ("conversation", "sender", "status", "held_reason", "created_at")
@@ -90,9 +90,9 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
+class ReportAdmin(ActionsNeedPermission, ReadOnlyAdmin):
     """The moderation queue. Open reports first, oldest first; one outcome closes every open report on the same
-    thing. Only staff with "Can act on reports" see the actions (the service checks it again)."""
+    thing. Only staff who may moderate (`kernel.moderate`) see the actions."""
 
     list_display = ("what_was_reported", "category", "status", "reports_on_it", "created_at")
     list_filter = ("status", KindFilter, "category", "created_at")
@@ -161,13 +161,6 @@ class ReportAdmin(ReadOnlyAdmin):
             "{}: {} ({}): {}",
             ((row.created_at.date(), row.reporter, row.get_category_display(), row.reason) for row in rows),
         )
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not services.may_moderate(request.user):
-            for name in self.actions:
-                actions.pop(name, None)
-        return actions
 
     def _close(self, request, queryset, *, outcome: str, title: str, explanation: str):
         closed_targets: set[str] = set()

@@ -204,7 +204,6 @@ class Report(models.Model):
             models.Index(fields=["target"], name="report_target_idx"),
             models.Index(fields=["created_at"], condition=models.Q(status="open"), name="report_open_queue_idx"),
         ]
-        permissions = [("moderate_reports", "Can act on reports: hide, warn, suspend, dismiss")]
 
     def __str__(self):
         return f"report {self.pk} on {self.target}"

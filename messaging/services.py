@@ -18,6 +18,7 @@ from accounts.permissions import OrgPerm
 from accounts.services.moderation import account_suspend, profile_hide
 from kernel import audit, outbox
 from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from kernel.permissions import may_moderate
 from kernel.refs import Kind, parse_ref, ref
 from kernel.transitions import lock, transition
 from kernel.uploads import check_upload
@@ -334,10 +335,6 @@ def report_create(*, reporter, kind: str, target_id: int, category: str, reason:
         raise DomainError("already_reported", "You already reported this; staff will look at it.") from None
 
 
-def may_moderate(user) -> bool:
-    return bool(user.is_active and user.is_staff and user.has_perm("messaging.moderate_reports"))
-
-
 @transaction.atomic
 def report_resolve(*, staff, report_id: int, outcome: str, reason: str) -> list[Report]:
     """Staff close a report, and every other open report on the same thing, with one outcome:
@@ -349,7 +346,7 @@ def report_resolve(*, staff, report_id: int, outcome: str, reason: str) -> list[
     Recorded in the audit trail; each reporter is told their report was reviewed (not what happened to someone
     else's account). Returns the reports closed."""
     if not may_moderate(staff):
-        raise PermissionDenied("Only staff who may moderate reports can close them.")
+        raise PermissionDenied("Only staff who may moderate can close reports.")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason_required", "Give the reason.", errors={"reason": ["Required."]})
@@ -425,8 +422,8 @@ def _act_on_report(*, staff, report: Report, outcome: str, reason: str) -> None:
 def message_remove(*, message_id: int, staff, reason: str) -> Message:
     """Staff hide a message: participants then see that it was removed. Recorded in the audit trail; the
     sender is told why. (Reports on it are closed in the moderation queue: `report_resolve`.)"""
-    if not (staff.is_active and staff.is_staff):
-        raise NotFound()
+    if not may_moderate(staff):
+        raise PermissionDenied("Only staff who may moderate can remove messages.")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason_required", "Give the reason for removing the message.")

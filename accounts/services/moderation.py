@@ -15,13 +15,14 @@ from accounts.models import FreelancerProfile, User
 from accounts.services.auth import api_token_revoke
 from kernel import audit
 from kernel.errors import DomainError, InvalidInput, PermissionDenied
+from kernel.permissions import may_moderate
 from kernel.refs import Kind, ref
 from kernel.transitions import lock
 
 
 def _check(staff: User, reason: str) -> str:
-    if not (staff.is_active and staff.is_staff):
-        raise PermissionDenied()
+    if not may_moderate(staff):
+        raise PermissionDenied("Only staff who may moderate can do this.")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason_required", "Give the reason.", errors={"reason": ["Required."]})

@@ -21,7 +21,7 @@ from jobs.models import (
 from jobs.search.index import job_reindex
 from kernel import audit
 from kernel.errors import DomainError, InvalidInput, PermissionDenied
-from kernel.permissions import require_access
+from kernel.permissions import may_moderate, require_access
 from kernel.refs import Kind, ref
 from kernel.transitions import lock, register_actors, transition
 from kernel.uploads import check_upload
@@ -218,8 +218,8 @@ def job_close(*, user, job_id: int, reason: str, note: str = "") -> Job:
 @transaction.atomic
 def job_close_by_staff(*, staff, job_id: int, reason: str) -> Job:
     """Moderation: staff close a job that breaks the rules; recorded in the audit trail; the client is told why."""
-    if not (staff.is_active and staff.is_staff):
-        raise PermissionDenied()
+    if not may_moderate(staff):
+        raise PermissionDenied("Only staff who may moderate can close a job for breaking the rules.")
     if not reason.strip():
         raise InvalidInput("reason_required", errors={"reason": "Say why the job is being closed."})
     job = lock(Job.objects, pk=job_id)

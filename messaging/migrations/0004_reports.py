@@ -107,7 +107,6 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-created_at", "-id"],
-                "permissions": [("moderate_reports", "Can act on reports: hide, warn, suspend, dismiss")],
             },
         ),
         migrations.AddIndex(

@@ -27,8 +27,10 @@ def test_a_reported_job_is_hidden_from_the_moderation_queue(page, live_server):
     freelancer = FreelancerProfileFactory(headline="Web designer").user
     other = FreelancerProfileFactory(headline="Illustrator")
     moderator = UserFactory(is_staff=True, email="moderator@example.test")
-    names = ["moderate_reports", "view_report"]
-    moderator.user_permissions.add(*Permission.objects.filter(content_type__app_label="messaging", codename__in=names))
+    names = [("kernel", "moderate"), ("messaging", "view_report")]
+    moderator.user_permissions.add(
+        *[Permission.objects.get(content_type__app_label=app, codename=code) for app, code in names]
+    )
 
     # The freelancer reports the job from its page, by keyboard-reachable controls.
     log_in(page, base, freelancer.email)

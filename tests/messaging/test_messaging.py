@@ -2,6 +2,7 @@
 details, reports and moderation, the pages and the API."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts.services.organizations import member_remove
 from contracts.services import offers
 from jobs.services.proposals import proposal_submit
-from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from kernel.models import AuditEntry
 from kernel.templatetags.kernel_files import file_url
 from messaging import selectors, services
@@ -159,8 +160,11 @@ def test_direct_conversations_only_between_people_who_share_work(room):
 def test_staff_removal_with_an_audit_row(room):
     message = services.message_post(conversation_id=room.contract.pk, sender=room.freelancer, body="rude words")
     staff = UserFactory(is_staff=True)
-    with pytest.raises(NotFound):
-        services.message_remove(message_id=message.pk, staff=room.owner, reason="no")
+    for not_moderators in (room.owner, staff):  # staff need the moderation permission too
+        with pytest.raises(PermissionDenied):
+            services.message_remove(message_id=message.pk, staff=not_moderators, reason="no")
+    staff.user_permissions.add(Permission.objects.get(content_type__app_label="kernel", codename="moderate"))
+    staff = type(staff).objects.get(pk=staff.pk)  # a fresh user: permissions are cached on the instance
     services.message_remove(message_id=message.pk, staff=staff, reason="Abusive language")
     message.refresh_from_db()
     assert message.status == Message.Status.REMOVED

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def moderator():
     staff = UserFactory(is_staff=True)
-    names = ["moderate_reports", "view_report"]
-    perms = Permission.objects.filter(content_type__app_label="messaging", codename__in=names)
+    names = [("kernel", "moderate"), ("messaging", "view_report")]
+    perms = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in names]
     staff.user_permissions.add(*perms)
     return staff
 
@@ -306,3 +306,34 @@ def test_reports_through_the_api(room, job, moderator):
     other.force_authenticate(room.owner)
     assert other.get("/api/v1/reports/").json()["results"] == []
     assert other.get(f"/api/v1/reports/{mine[0]['id']}/").status_code == 404
+
+
+def test_every_moderation_action_needs_the_one_moderation_permission(client, room, job, moderator):
+    from accounts.services.moderation import account_suspend, profile_hide
+    from jobs.services.jobs import job_close_by_staff
+
+    plain_staff = UserFactory(is_staff=True)
+    message = services.message_post(conversation_id=room.contract.pk, sender=room.freelancer, body="hi")
+    profile = room.freelancer.freelancer_profile
+    for action in (
+        lambda staff: account_suspend(staff=staff, user_id=room.freelancer.pk, reason="x"),
+        lambda staff: profile_hide(staff=staff, profile_id=profile.pk, reason="x"),
+        lambda staff: job_close_by_staff(staff=staff, job_id=job.pk, reason="x"),
+        lambda staff: services.message_remove(message_id=message.pk, staff=staff, reason="x"),
+    ):
+        with pytest.raises(PermissionDenied):
+            action(plain_staff)
+        action(moderator)
+    # The admin shows those actions to moderators only.
+    plain_staff.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    for changelist, action in [
+        ("admin:accounts_user_changelist", "suspend_accounts"),
+        ("admin:accounts_freelancerprofile_changelist", "hide_profiles"),
+        ("admin:jobs_job_changelist", "close_for_rule_violation"),
+        ("admin:messaging_message_changelist", "remove_messages"),
+    ]:
+        client.force_login(plain_staff)
+        assert action not in client.get(reverse(changelist)).content.decode()
+        client.force_login(moderator)
+        moderator.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+        assert action in client.get(reverse(changelist)).content.decode()
