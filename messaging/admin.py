@@ -9,7 +9,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from kernel.admin import ActionsNeedPermission, ReadOnlyAdmin, ReadOnlyTabularInline, action_with_reason
-from kernel.refs import parse_ref
 from messaging import reports, services
 from messaging.models import (
     Conversation,
@@ -146,9 +145,7 @@ class ReportAdmin(ActionsNeedPermission, ReadOnlyAdmin):
 
     @admin.display(description="the thing now")
     def thing_link(self, report):
-        kind, pk = parse_ref(report.target) or (None, None)
-        if kind is None:
-            return "—"
+        kind, pk = report.kind_and_pk
         meta = reports.reportable(kind).model._meta
         url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk])
         return format_html('<a href="{}">{} {} in the admin</a>', url, meta.verbose_name.capitalize(), pk)

@@ -213,10 +213,10 @@ class ReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_kind(self, report) -> str:
-        return report.target.partition(":")[0]
+        return report.kind_and_pk[0]
 
     def get_target_id(self, report) -> int:
-        return int(report.target.partition(":")[2])
+        return report.kind_and_pk[1]
 
     def get_status(self, report) -> str:
         return "open" if report.is_open else "reviewed"

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from kernel.refs import Kind, parse_ref
 from kernel.uploads import RandomName, StoredFile
 
 
@@ -211,3 +212,11 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def kind_and_pk(self) -> tuple[Kind, int]:
+        """What `target` names: (Kind.JOB, 12). Only services write reports, always with a valid reference."""
+        parsed = parse_ref(self.target)
+        if parsed is None:
+            raise ValueError(f"report {self.pk} names no target: {self.target!r}")
+        return parsed

@@ -394,10 +394,7 @@ _REVIEWED = {
 
 
 def _act_on_report(*, staff, report: Report, outcome: str, reason: str) -> None:
-    parsed = parse_ref(report.target)
-    if parsed is None:
-        raise ValueError(f"report {report.pk} names no target: {report.target!r}")
-    kind, pk = parsed
+    kind, pk = report.kind_and_pk
     author = report.subject_author
     if outcome == Report.Status.HIDDEN:
         reports.reportable(kind).hide(staff=staff, pk=pk, reason=reason)
